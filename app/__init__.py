@@ -1,0 +1,60 @@
+"""Hongxin (红心): the application factory."""
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from . import database  # noqa: F401  (registers the engine events)
+from .config import Defaults, database_url
+from .extensions import babel, csrf, db, limiter, locale_selector, login, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, CLI, error pages."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Defaults)
+    app.config.from_prefixed_env()
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", database_url(app.instance_path))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    _ensure_secret_key(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
+    login.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=locale_selector)
+    limiter.init_app(app)
+
+    from . import auth_setup, cli, templating
+    from .errors import init_errors
+    from .routes import register_blueprints
+    from .security import init_security
+
+    auth_setup.init_login(app)
+    templating.init_templating(app)
+    init_security(app)
+    init_errors(app)
+    register_blueprints(app)
+    cli.register(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """FLASK_SECRET_KEY is required in production; debug and tests keep a local one in instance/."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if not (app.debug or app.testing or os.environ.get("HONGXIN_DEV")):
+        raise RuntimeError("FLASK_SECRET_KEY must be set (see README: Settings).")
+    key_file = Path(app.instance_path) / "dev-secret-key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+        logging.getLogger(__name__).warning("Using a development secret key from %s", key_file)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()

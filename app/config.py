@@ -1,0 +1,34 @@
+"""Settings: defaults here, overridden from the environment (FLASK_<KEY>, DATABASE_URL)."""
+import os
+from pathlib import Path
+
+
+def database_url(instance_path: str) -> str:
+    """The database URL from DATABASE_URL, defaulting to a SQLite file in instance/."""
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'hongxin.db'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants an explicit driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Defaults:
+    SECRET_KEY = None
+    TIMEZONE = "Asia/Shanghai"
+    BABEL_DEFAULT_LOCALE = "zh"
+    LANGUAGES = ("zh", "en")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Phones keep tabs open for days: a form must not expire while the session lives.
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    REGISTER_RATE_LIMIT = "5 per minute;30 per hour"
+    PAGE_SIZE = 20

@@ -1,0 +1,67 @@
+"""Engine set-up and write transactions that hold capacity on SQLite and PostgreSQL.
+
+SQLite: WAL, a busy timeout and foreign keys; the driver's implicit BEGIN is switched off and
+SQLAlchemy emits BEGIN itself, so reads begin DEFERRED while a write service can ask for
+BEGIN IMMEDIATE. A DEFERRED transaction that later writes fails with "database is locked"
+instead of waiting, because SQLite does not wait when upgrading a read lock.
+"""
+import sqlite3
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from .extensions import db
+
+BEGIN_OPTION = "hongxin_begin"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_conn, _record):
+    if not isinstance(dbapi_conn, sqlite3.Connection):
+        return
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn):
+    if conn.dialect.name != "sqlite":
+        return
+    mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session, _context):
+    session.info["flushed"] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_transaction(session, transaction):
+    if transaction.parent is None:
+        session.info.pop("flushed", None)
+        session.info.pop("write_transaction", None)
+
+
+def begin_write() -> None:
+    """Make sure the session is in a write transaction that excludes other writers.
+
+    Call it first in a service that decides on what it reads (seats, slots). A read transaction
+    (the login loader's) is ended first; whatever was loaded expires and reloads inside the new
+    transaction. Inside a write transaction already, services simply go on in it.
+    """
+    session = db.session()
+    if session.info.get("write_transaction") and session.in_transaction():
+        return
+    if session.new or session.dirty or session.deleted or session.info.get("flushed"):
+        raise RuntimeError("begin_write() after changes in a read transaction would lose them")
+    if session.in_transaction():
+        session.rollback()
+    session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
+    session.info["write_transaction"] = True

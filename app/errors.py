@@ -1,0 +1,54 @@
+"""Error pages in the reader's language; htmx requests get the message in the flash area."""
+from flask import Flask, Response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from .extensions import db
+from .htmx import current_page, is_htmx
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood."),
+        403: _("You do not have permission to see this page."),
+        404: _("The page you are looking for does not exist."),
+        405: _("This action is not allowed here."),
+        413: _("The upload is too large."),
+        429: _("Too many attempts. Please wait a moment and try again."),
+        500: _("Something went wrong on our side. Please try again later."),
+    }
+
+
+def error_response(code: int, message: str | None = None) -> Response:
+    """The error as a page, or as a flash message swapped into #flash for htmx."""
+    message = message or _titles().get(code, _titles()[500])
+    if is_htmx():
+        body = render_template("_flash_message.html", category="error", message=message)
+        response = Response(body, code)
+        response.headers["HX-Retarget"] = "#flash"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    return Response(render_template("errors/error.html", code=code, message=message), code)
+
+
+def init_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_e):
+        # A stale form (often a tab left open overnight): reload it, or sign in again.
+        if is_htmx():
+            response = Response("", 200)
+            if current_user.is_authenticated:
+                response.headers["HX-Refresh"] = "true"
+            else:
+                response.headers["HX-Redirect"] = url_for("auth.login", next=current_page())
+            return response
+        return error_response(400, _("This form has expired. Please go back, reload the page and try again."))
+
+    for code in (400, 403, 404, 405, 413, 429):
+        app.register_error_handler(code, lambda e, code=code: error_response(code))
+
+    @app.errorhandler(500)
+    def server_error(_e):
+        db.session.rollback()
+        return error_response(500)

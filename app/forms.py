@@ -1,0 +1,128 @@
+"""Flask-WTF forms: field checks and HTML attributes; domain rules stay in services."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateTimeLocalField, DecimalField, IntegerField, PasswordField,
+                     SelectField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from .models.activity import ACTIVITY_KINDS, AUDIENCES
+from .models.base import utcnow
+from .services.phones import normalize_phone
+from .timeutil import from_local, to_local
+
+
+KIND_LABELS = {
+    "cleanup": _l("Clean-up"),
+    "reading": _l("Reading club"),
+    "training": _l("Training"),
+    "education": _l("Education"),
+    "service": _l("Service"),
+    "meeting": _l("Meeting"),
+    "other": _l("Other"),
+}
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "published": _l("Published"),
+    "cancelled": _l("Cancelled"),
+    "closed": _l("Ended"),
+}
+AUDIENCE_LABELS = {"all": _l("Everyone"), "members": _l("Party members only")}
+
+
+class PhoneField(StringField):
+    """A mainland mobile number; `data` is the normalised 11 digits."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.raw = self.data
+        self.data = normalize_phone(self.data) or self.data
+
+    def pre_validate(self, form):
+        if self.data and normalize_phone(self.data) is None:
+            raise ValidationError(_l("Enter an 11-digit mainland mobile number, e.g. 13800000000."))
+
+
+def _phone_field():
+    return PhoneField(_l("Mobile number"), validators=[DataRequired(_l("Enter your mobile number."))],
+                      render_kw={"inputmode": "tel", "autocomplete": "tel", "maxlength": 20})
+
+
+class LoginForm(FlaskForm):
+    phone = _phone_field()
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Keep me signed in on this phone"))
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=50)],
+                       render_kw={"autocomplete": "name", "maxlength": 50})
+    phone = _phone_field()
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Choose a password.")),
+                    Length(min=8, max=128, message=_l("The password needs at least 8 characters."))],
+        render_kw={"autocomplete": "new-password", "minlength": 8},
+    )
+
+
+class ActivityForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=120)],
+                        render_kw={"maxlength": 120})
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, KIND_LABELS[k]) for k in ACTIVITY_KINDS])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    location = StringField(_l("Place"), validators=[DataRequired(_l("Enter the place.")), Length(max=200)],
+                           render_kw={"maxlength": 200})
+    starts_at = DateTimeLocalField(_l("Starts at"), format="%Y-%m-%dT%H:%M",
+                                   validators=[InputRequired(_l("Enter the start time."))])
+    ends_at = DateTimeLocalField(_l("Ends at"), format="%Y-%m-%dT%H:%M",
+                                 validators=[InputRequired(_l("Enter the end time."))])
+    signup_deadline = DateTimeLocalField(_l("Sign-up closes at (empty: at the start)"), format="%Y-%m-%dT%H:%M",
+                                         validators=[Optional()])
+    capacity = IntegerField(_l("Places (empty: no limit)"), validators=[Optional(), NumberRange(min=1, max=100000)],
+                            render_kw={"inputmode": "numeric", "min": 1})
+    audience = SelectField(_l("Who may sign up"), choices=[SelectChoice(a, AUDIENCE_LABELS[a]) for a in AUDIENCES])
+    hours = DecimalField(_l("Service hours credited"), places=1, default=0,
+                         validators=[InputRequired(_l("Enter the hours.")), NumberRange(min=0, max=24)],
+                         render_kw={"inputmode": "decimal", "min": 0, "max": 24, "step": "0.5"})
+    org_id = SelectField(_l("Organized by"), coerce=int)
+
+    def __init__(self, *args, is_new: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_new = is_new
+
+    def validate_starts_at(self, field):
+        if self.is_new and field.data and from_local(field.data) <= utcnow():
+            raise ValidationError(_l("The start must be in the future."))
+
+    def validate_ends_at(self, field):
+        if field.data and self.starts_at.data and field.data <= self.starts_at.data:
+            raise ValidationError(_l("The end must be after the start."))
+
+    def validate_signup_deadline(self, field):
+        if field.data and self.starts_at.data and field.data > self.starts_at.data:
+            raise ValidationError(_l("Sign-up must close before the start."))
+
+    def fill_times(self, activity) -> None:
+        """Show the stored UTC times as local wall-clock times."""
+        for name in ("starts_at", "ends_at", "signup_deadline"):
+            value = to_local(getattr(activity, name))
+            getattr(self, name).data = value.replace(tzinfo=None) if value else None
+
+    def to_data(self) -> dict:
+        """The fields as the activity service takes them, times in UTC."""
+        return {
+            "title": self.title.data.strip(),
+            "kind": self.kind.data,
+            "description": (self.description.data or "").strip(),
+            "location": self.location.data.strip(),
+            "starts_at": from_local(self.starts_at.data),
+            "ends_at": from_local(self.ends_at.data),
+            "signup_deadline": from_local(self.signup_deadline.data),
+            "capacity": self.capacity.data,
+            "audience": self.audience.data,
+            "hours": self.hours.data,
+            "org_id": self.org_id.data,
+            "grid_id": None,
+        }

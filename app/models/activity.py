@@ -1,0 +1,114 @@
+"""Activities and the signups on them."""
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+from .org import Grid, Org, activity_units
+from .user import User
+
+ACTIVITY_KINDS = ("cleanup", "reading", "training", "education", "service", "meeting", "other")
+AUDIENCES = ("all", "members")
+ACTIVITY_STATUSES = ("draft", "published", "cancelled", "closed")
+SIGNUP_STATUSES = ("confirmed", "waitlisted", "cancelled")
+ATTENDANCE = ("unknown", "attended", "absent")
+# People arrive early: attendance may be marked from this long before the start.
+ATTENDANCE_OPENS_BEFORE = timedelta(hours=1)
+
+
+class Activity(db.Model):
+    """An event people sign up for; the seat counters are kept by the signup services."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        CheckConstraint("capacity IS NULL OR confirmed_count <= capacity", name="within_capacity"),
+        CheckConstraint("capacity IS NULL OR capacity >= 1", name="capacity_positive"),
+        CheckConstraint("confirmed_count >= 0 AND waitlisted_count >= 0", name="counts_positive"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_activities_status_starts_at", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(200), default="")
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id", ondelete="SET NULL"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    # None: sign-up stays open until the start.
+    signup_deadline: Mapped[datetime | None]
+    capacity: Mapped[int | None]
+    confirmed_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    waitlisted_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    audience: Mapped[str] = mapped_column(String(20), default="all")
+    hours: Mapped[Decimal] = mapped_column(Numeric(5, 1), default=Decimal("0"))
+    status: Mapped[str] = mapped_column(String(20), default="published")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    org: Mapped[Org] = relationship(lazy="joined", innerjoin=True)
+    grid: Mapped[Grid | None] = relationship()
+    units: Mapped[list[Org]] = relationship(secondary=activity_units, order_by=Org.id)
+    signups: Mapped[list["Signup"]] = relationship(back_populates="activity", passive_deletes=True)
+
+    @property
+    def deadline(self) -> datetime:
+        return self.signup_deadline or self.starts_at
+
+    @property
+    def seats_left(self) -> int | None:
+        return None if self.capacity is None else max(self.capacity - self.confirmed_count, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.capacity is not None and self.confirmed_count >= self.capacity
+
+    def shown_status(self, now: datetime | None = None) -> str:
+        """The lifecycle state as people see it: a published activity that has ended is closed."""
+        if self.status == "published" and self.ends_at <= (now or utcnow()):
+            return "closed"
+        return self.status
+
+    def signup_open(self, now: datetime | None = None) -> bool:
+        return self.status == "published" and (now or utcnow()) < self.deadline
+
+
+class Signup(db.Model):
+    """A person on an activity: confirmed, waitlisted or cancelled, and their attendance."""
+
+    __tablename__ = "signups"
+    __table_args__ = (
+        # One live signup per person and activity, whatever the application does.
+        Index(
+            "uq_signups_live",
+            "activity_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
+        Index("ix_signups_activity_status_created", "activity_id", "status", "created_at", "id"),
+        Index("ix_signups_user_created", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20))
+    attendance: Mapped[str] = mapped_column(String(20), default="unknown")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+
+    activity: Mapped[Activity] = relationship(back_populates="signups")
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_live(self) -> bool:
+        return self.status != "cancelled"

@@ -1,0 +1,32 @@
+"""In-app messages; the text is rendered at read time, in the reader's language."""
+import json
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+
+NOTIFICATION_KINDS = ("promoted", "activity_cancelled", "activity_changed", "hours_approved", "hours_rejected", "message")
+
+
+class Notification(db.Model):
+    """A message to one person about one thing that happened."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_created", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    params_json: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+    activity = relationship("Activity")
+
+    @property
+    def params(self) -> dict:
+        return json.loads(self.params_json or "{}")

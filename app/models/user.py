@@ -1,0 +1,93 @@
+"""People and the roles they hold over an org subtree."""
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .base import utcnow
+from .org import Org
+
+MEMBER_TYPES = ("community", "in_service", "retired", "flowing")
+ROLES = ("admin", "organizer", "grid_worker")
+
+
+class User(UserMixin, db.Model):
+    """One person, signing in with a mainland mobile number."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # None: a resident who is not a party member.
+    member_type: Mapped[str | None] = mapped_column(String(20))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="SET NULL"), index=True)
+    # The community one lives in (在职党员 report there: 双报到).
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="SET NULL"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Rotated on logout and deactivation: a copied cookie stops working.
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    branch: Mapped[Org | None] = relationship(foreign_keys=[branch_id])
+    community: Mapped[Org | None] = relationship(foreign_keys=[community_id])
+    grants: Mapped[list["RoleGrant"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_member(self) -> bool:
+        return self.member_type is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return any(g.role == "admin" for g in self.grants)
+
+    @property
+    def is_organizer(self) -> bool:
+        return self.is_admin or any(g.role == "organizer" for g in self.grants)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def rotate_session_token(self) -> None:
+        self.session_token = secrets.token_hex(16)
+
+    @property
+    def masked_phone(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.name}>"
+
+
+class RoleGrant(db.Model):
+    """A role over an org subtree; `admin` has no org and reaches everything."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("user_id", "role", "org_id", name="uq_role_grants_user_role_org"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="grants")
+    org: Mapped[Org | None] = relationship(lazy="joined")

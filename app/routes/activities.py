@@ -1,0 +1,107 @@
+"""Activities for everyone: the list, the detail, signing up and cancelling, the calendar file."""
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..extensions import db
+from ..htmx import wants_fragment
+from ..models import Activity, Signup
+from ..models.activity import ACTIVITY_KINDS
+from ..services import signups
+from ..services.activities import ActivityFilter, visible_activities
+from ..services.calendar import activity_ics
+from ..services.errors import DomainError
+from ..services.scope import can_manage_org
+
+bp = Blueprint("activities", __name__, url_prefix="/activities")
+
+
+def load_visible(activity_id: int) -> Activity:
+    """The activity if the person may see it: drafts only for organizers in scope."""
+    activity = db.get_or_404(Activity, activity_id)
+    if activity.status == "draft" and not (current_user.is_authenticated and can_manage_org(current_user, activity.org)):
+        abort(404)
+    return activity
+
+
+@bp.get("")
+def index():
+    """Activities, filtered by kind, period and text; the list swaps in place with htmx."""
+    f = ActivityFilter(
+        kind=request.args.get("kind") if request.args.get("kind") in ACTIVITY_KINDS else None,
+        period=request.args.get("period") if request.args.get("period") in ("upcoming", "past", "all") else "upcoming",
+        text=(request.args.get("q") or "").strip()[:50] or None,
+    )
+    page = db.paginate(visible_activities(f), per_page=20, error_out=False)
+    template = "activities/_list.html" if wants_fragment() else "activities/index.html"
+    return render_template(template, page=page, f=f)
+
+
+def _panel(activity: Activity) -> dict:
+    """What the signup panel shows: the counts and this person's latest signup."""
+    signup = None
+    if current_user.is_authenticated:
+        signup = db.session.scalar(
+            select(Signup).where(Signup.activity_id == activity.id, Signup.user_id == current_user.id)
+            .order_by(Signup.created_at.desc(), Signup.id.desc()).limit(1)
+        )
+    position = signups.waitlist_position(signup) if signup else None
+    return {"activity": activity, "signup": signup, "position": position}
+
+
+@bp.get("/<int:activity_id>")
+def show(activity_id: int):
+    """An activity's details and the signup panel."""
+    activity = load_visible(activity_id)
+    return render_template("activities/show.html", **_panel(activity))
+
+
+def _after_change(activity_id: int, status: int = 200):
+    """The signup panel for htmx (with the flash out of band), else back to the page."""
+    if wants_fragment():
+        activity = db.session.get(Activity, activity_id)
+        return render_template("activities/_signup_panel.html", oob_flash=True, **_panel(activity)), status
+    return redirect(url_for(".show", activity_id=activity_id), 303)
+
+
+def _run(action, activity_id: int, done: str):
+    load_visible(activity_id)
+    try:
+        signup = action(current_user, activity_id)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _after_change(activity_id, 409)
+    flash(done(signup), "success")
+    return _after_change(activity_id)
+
+
+def _signed_up_message(signup: Signup) -> str:
+    if signup.status == "confirmed":
+        return _("You are signed up. See you there!")
+    return _("The activity is full: you are on the waitlist, number %(n)d.", n=signups.waitlist_position(signup))
+
+
+@bp.post("/<int:activity_id>/signup")
+@login_required
+def sign_up(activity_id: int):
+    """Take a seat, or a place on the waitlist when it is full."""
+    return _run(signups.sign_up, activity_id, _signed_up_message)
+
+
+@bp.post("/<int:activity_id>/cancel")
+@login_required
+def cancel(activity_id: int):
+    """Give up a seat or a waitlist place."""
+    return _run(signups.cancel_signup, activity_id, lambda _s: _("Your signup is cancelled."))
+
+
+@bp.get("/<int:activity_id>.ics")
+def calendar(activity_id: int):
+    """The activity as a calendar file for the phone's calendar."""
+    activity = load_visible(activity_id)
+    body = activity_ics(activity, url_for(".show", activity_id=activity.id, _external=True))
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="activity-{activity.id}.ics"'})

@@ -1,0 +1,74 @@
+"""Accounts: register, sign in, sign out."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db
+from ..forms import LoginForm, RegisterForm
+from ..services import accounts
+from ..services.errors import DomainError
+from ..services.throttle import count_attempt, wait_seconds
+from ..urls import safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+def _throttled(form, template: str, wait: int):
+    flash(_("Too many attempts. Please try again in %(seconds)d seconds.", seconds=wait), "error")
+    return render_template(template, form=form), 429
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in with phone and password; throttled per address and per phone."""
+    form = LoginForm()
+    if request.method == "POST":
+        limits, keys = current_app.config["LOGIN_RATE_LIMIT"], [request.remote_addr or "-"]
+        if form.phone.data:
+            keys.append(f"phone:{form.phone.data}")
+        if wait := wait_seconds("login", keys, limits):
+            return _throttled(form, "auth/login.html", wait)
+        if form.validate():
+            user = accounts.authenticate(form.phone.data, form.password.data)
+            if user is not None:
+                login_user(user, remember=form.remember.data)
+                return redirect(safe_next(request.args.get("next")) or url_for("main.home"), 303)
+        count_attempt("login", keys, limits)
+        flash(_("The phone number or password is not right."), "error")
+        return render_template("auth/login.html", form=form), 422
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Sign out everywhere this session's cookie was copied to."""
+    current_user.rotate_session_token()
+    db.session.commit()
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("main.home"), 303)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create a resident account with name, phone and password."""
+    form = RegisterForm()
+    if request.method == "POST":
+        limits, keys = current_app.config["REGISTER_RATE_LIMIT"], [request.remote_addr or "-"]
+        if wait := wait_seconds("register", keys, limits):
+            return _throttled(form, "auth/register.html", wait)
+        count_attempt("register", keys, limits)
+        if form.validate():
+            try:
+                user = accounts.register_user(form.name.data, form.phone.data, form.password.data)
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                form.phone.errors.append(str(exc))
+            else:
+                login_user(user)
+                flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
+                return redirect(safe_next(request.args.get("next")) or url_for("main.home"), 303)
+        return render_template("auth/register.html", form=form), 422
+    return render_template("auth/register.html", form=form)

@@ -1,0 +1,34 @@
+"""The home page, the health check and the language switch."""
+from flask import Blueprint, current_app, redirect, render_template, request
+from flask_login import current_user
+from sqlalchemy import select, text
+
+from ..extensions import db
+from ..services.activities import ActivityFilter, upcoming_for, visible_activities
+from ..urls import safe_next
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():
+    """A signed-in person's next activities; upcoming activities for everyone."""
+    mine = upcoming_for(current_user) if current_user.is_authenticated else []
+    upcoming = db.session.scalars(visible_activities(ActivityFilter()).limit(6)).all()
+    return render_template("main/home.html", mine=mine, upcoming=upcoming)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Ok when the database answers."""
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    """Switch the language and remember it in a cookie."""
+    response = redirect(safe_next(request.args.get("next")) or "/", 303)
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response

@@ -1,0 +1,95 @@
+"""Organizer tools for activities: list, create, edit, cancel, within the organizer's scope."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from wtforms.fields.choices import SelectChoice
+
+from ..forms import ActivityForm
+from ..models import Activity
+from ..services import activities as activity_service
+from ..services.errors import DomainError
+from ..services.scope import activity_in_scope, managed_orgs
+from .guards import organizer_required
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+
+def scoped_activity(activity_id: int) -> Activity:
+    """The activity if the organizer's scope covers it, else 404."""
+    return db.one_or_404(select(Activity).where(Activity.id == activity_id, activity_in_scope(current_user)))
+
+
+def _form(**kwargs) -> ActivityForm:
+    form = ActivityForm(**kwargs)
+    form.org_id.choices = [SelectChoice(o.id, o.name) for o in managed_orgs(current_user)]
+    return form
+
+
+@bp.get("/activities")
+@organizer_required
+def activities():
+    """Activities the organizer manages, newest first."""
+    stmt = select(Activity).where(activity_in_scope(current_user)).order_by(Activity.starts_at.desc())
+    page = db.paginate(stmt, per_page=30, error_out=False)
+    return render_template("manage/activities.html", page=page)
+
+
+@bp.route("/activities/new", methods=["GET", "POST"])
+@organizer_required
+def new_activity():
+    """Publish an activity, or keep it as a draft."""
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            activity = activity_service.create_activity(current_user, form.to_data(),
+                                                        publish=request.form.get("action") != "draft")
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash(_("The activity is saved."), "success")
+            return redirect(url_for("activities.show", activity_id=activity.id), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("manage/activity_form.html", form=form, activity=None), status
+
+
+@bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+@organizer_required
+def edit_activity(activity_id: int):
+    """Change an activity; people signed up are told about a new time or place."""
+    activity = scoped_activity(activity_id)
+    form = _form(obj=activity, is_new=False)
+    if request.method == "GET":
+        form.fill_times(activity)
+    if form.validate_on_submit():
+        try:
+            activity_service.update_activity(current_user, activity_id, form.to_data(),
+                                             publish=request.form.get("action") == "publish")
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash(_("The activity is saved."), "success")
+            return redirect(url_for("activities.show", activity_id=activity_id), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("manage/activity_form.html", form=form, activity=activity), status
+
+
+@bp.post("/activities/<int:activity_id>/cancel")
+@organizer_required
+def cancel_activity(activity_id: int):
+    """Cancel an activity and tell everyone signed up."""
+    scoped_activity(activity_id)
+    try:
+        activity_service.cancel_activity(current_user, activity_id)
+        db.session.commit()
+        flash(_("The activity is cancelled; everyone signed up has been told."), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for("activities.show", activity_id=activity_id), 303)

@@ -1,0 +1,19 @@
+"""A signed-in person's messages."""
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..services.notifications import describe, list_notifications, mark_all_read
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@bp.get("")
+@login_required
+def index():
+    """Messages newest first; opening the page marks them read."""
+    items = [(n, describe(n)) for n in list_notifications(current_user)]
+    unread_ids = {n.id for n, _text in items if n.read_at is None}
+    mark_all_read(current_user)
+    db.session.commit()
+    return render_template("notifications/index.html", items=items, unread_ids=unread_ids)

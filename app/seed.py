@@ -1,0 +1,144 @@
+"""The demo data of DESIGN.md §3: the 平城区 org tree, its people and activities."""
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from .extensions import db
+from .models import Activity, Grid, Org, RoleGrant, Signup, User
+from .models.base import utcnow
+from .timeutil import from_local, to_local
+
+DEMO_PASSWORD = "demo1234"
+
+# (name, kind, children)
+ORG_TREE = ("平城区", "district", [
+    ("卧虎湾街道", "street", [
+        ("西苑社区", "community", [
+            ("第一党支部", "branch", []),
+            ("第二党支部", "branch", []),
+            ("西苑物业服务中心", "unit", []),
+            ("大同市书法家协会", "unit", []),
+        ]),
+    ]),
+    ("迎宾街道", "street", []),
+    ("新旺街道", "street", [
+        ("工农路北社区", "community", [("工农路北社区党支部", "branch", [])]),
+        ("馨泰花园社区", "community", [("馨泰花园社区党支部", "branch", [])]),
+    ]),
+    ("水泊寺街道", "street", [
+        ("太和社区", "community", [("太和社区党支部", "branch", [])]),
+    ]),
+    ("新华街道", "street", [
+        ("局西社区", "community", [("局西社区党支部", "branch", [])]),
+    ]),
+])
+
+# phone suffix, name, member type, branch, role, role org
+PEOPLE = [
+    ("0", "管理员", None, None, "admin", None),
+    ("1", "王丽", "community", "第一党支部", "organizer", "西苑社区"),
+    ("2", "李强", "community", "第一党支部", "grid_worker", "西苑社区"),
+    ("3", "张建国", "retired", "第一党支部", None, None),
+    ("4", "刘秀英", "community", "第一党支部", None, None),
+    ("5", "陈志明", "community", "第一党支部", None, None),
+    ("6", "赵磊", "in_service", "第二党支部", None, None),
+    ("7", "孙芳", "community", "太和社区党支部", "organizer", "太和社区"),
+    ("9", "周小梅", None, None, None, None),
+]
+
+
+def _build_tree(node, parent, orgs):
+    name, kind, children = node
+    org = Org(name=name, kind=kind, parent=parent)
+    db.session.add(org)
+    db.session.flush()
+    org.set_path()
+    orgs[name] = org
+    for child in children:
+        _build_tree(child, org, orgs)
+
+
+def _at(days: int, hour: int, minute: int = 0) -> datetime:
+    """A local time `days` from today, as stored UTC."""
+    today = to_local(utcnow()).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+    return from_local(today + timedelta(days=days, hours=hour, minutes=minute))
+
+
+def seed_demo() -> bool:
+    """Create the demo data in an empty database; False when it is there already."""
+    if db.session.scalar(select(User).where(User.phone == "13800000000")):
+        return False
+    orgs: dict[str, Org] = {}
+    _build_tree(ORG_TREE, None, orgs)
+    xiyuan = orgs["西苑社区"]
+    grids = [Grid(community=xiyuan, name=f"第{n}网格") for n in "一二三四五六七"]
+    db.session.add_all(grids)
+    db.session.add(Grid(community=orgs["太和社区"], name="太和第一网格"))
+
+    password_hash = generate_password_hash(DEMO_PASSWORD)
+    people = {}
+    for suffix, name, member_type, branch, role, role_org in PEOPLE:
+        user = User(phone=f"1380000000{suffix}", name=name, password_hash=password_hash, member_type=member_type,
+                    branch=orgs.get(branch), community=orgs["太和社区"] if suffix == "7" else xiyuan)
+        db.session.add(user)
+        if role:
+            db.session.add(RoleGrant(user=user, role=role, org=orgs.get(role_org),
+                                     grid_id=None if role != "grid_worker" else None))
+        people[suffix] = user
+    db.session.flush()
+    grant = next(g for g in people["2"].grants if g.role == "grid_worker")
+    grant.grid_id = grids[0].id
+
+    organizer = people["1"]
+    activities = [
+        dict(title="小广告清理志愿服务", kind="cleanup", org=xiyuan, grid_id=grids[0].id, days=3, hour=9, length=2,
+             capacity=20, audience="members", hours=Decimal("2"), location="西苑社区第一网格各楼道",
+             description="清理楼道、单元门口的小广告，带上手套，工具由社区统一发放。", units=["西苑物业服务中心"]),
+        dict(title="楼道粉刷志愿服务", kind="cleanup", org=xiyuan, days=5, hour=14, length=3, capacity=3,
+             audience="members", hours=Decimal("3"), location="西苑社区 12 号楼",
+             description="粉刷 12 号楼一至三单元楼道墙面。名额有限，满员后可候补。", units=["西苑物业服务中心"]),
+        dict(title="红心读书会第四期", kind="reading", org=orgs["第一党支部"], days=7, hour=19, length=2, capacity=15,
+             audience="all", hours=Decimal("2"), location="西苑社区党群服务中心二楼阅览室",
+             description="共读《习近平谈治国理政》选篇，欢迎居民一起参加。", units=[]),
+        dict(title="月嫂培训班（免费）", kind="training", org=xiyuan, days=10, hour=9, length=6, capacity=30,
+             audience="all", hours=Decimal("0"), location="西苑社区党群服务中心一楼培训室",
+             description="面向辖区待业居民的免费月嫂技能培训，结业颁发证书。", units=[]),
+        dict(title="爱国教育进校园", kind="education", org=xiyuan, days=12, hour=10, length=2, capacity=10,
+             audience="members", hours=Decimal("2"), location="西苑小学",
+             description="党员志愿者为小学生讲述红色故事，书法家协会现场写春联。", units=["大同市书法家协会"]),
+        dict(title="党建项目交流会", kind="meeting", org=orgs["卧虎湾街道"], days=14, hour=15, length=2, capacity=None,
+             audience="members", hours=Decimal("1"), location="卧虎湾街道办事处三楼会议室",
+             description="各社区交流红心网格党建项目经验。", units=[]),
+        dict(title="红心读书会第三期", kind="reading", org=orgs["第一党支部"], days=-7, hour=19, length=2, capacity=15,
+             audience="all", hours=Decimal("2"), location="西苑社区党群服务中心二楼阅览室", description="", units=[]),
+        dict(title="太和社区环境整治", kind="cleanup", org=orgs["太和社区"], days=4, hour=9, length=3, capacity=25,
+             audience="all", hours=Decimal("3"), location="太和社区中心广场", description="", units=[]),
+    ]
+    made = []
+    for spec in activities:
+        starts = _at(spec["days"], spec["hour"])
+        activity = Activity(
+            title=spec["title"], kind=spec["kind"], org=spec["org"], grid_id=spec.get("grid_id"),
+            starts_at=starts, ends_at=starts + timedelta(hours=spec["length"]), capacity=spec["capacity"],
+            audience=spec["audience"], hours=spec["hours"], location=spec["location"],
+            description=spec["description"], status="published", created_by_id=organizer.id,
+            units=[orgs[u] for u in spec["units"]],
+        )
+        db.session.add(activity)
+        made.append(activity)
+    db.session.flush()
+    # Two seats of the painting job are taken, so the demo shows the last seat and then the waitlist.
+    painting, reading3 = made[1], made[6]
+    for user in (people["4"], people["5"]):
+        db.session.add(Signup(activity_id=painting.id, user_id=user.id, status="confirmed",
+                              created_at=utcnow(), confirmed_at=utcnow()))
+    painting.confirmed_count = 2
+    for user in (people["3"], people["4"]):
+        db.session.add(Signup(activity_id=reading3.id, user_id=user.id, status="confirmed", attendance="attended",
+                              created_at=reading3.starts_at - timedelta(days=3),
+                              confirmed_at=reading3.starts_at - timedelta(days=3)))
+    reading3.confirmed_count = 2
+    db.session.flush()
+    return True

@@ -1,0 +1,52 @@
+"""Domain exceptions, each with a message fit for the person who caused it."""
+from flask_babel import lazy_gettext as _l
+
+
+class DomainError(Exception):
+    """A rule refused the operation; nothing was changed."""
+
+    message = _l("This cannot be done.")
+
+    def __init__(self, message=None):
+        super().__init__()
+        if message is not None:
+            self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class ActivityFull(DomainError):
+    message = _l("This activity is full.")
+
+
+class SignupClosed(DomainError):
+    message = _l("Sign-up for this activity is closed.")
+
+
+class NotInAudience(DomainError):
+    message = _l("This activity is for party members only.")
+
+
+class AlreadySignedUp(DomainError):
+    message = _l("You are already signed up for this activity.")
+
+
+class NotSignedUp(DomainError):
+    message = _l("You are not signed up for this activity.")
+
+
+class ActivityNotEditable(DomainError):
+    message = _l("This activity can no longer be changed.")
+
+
+class CapacityBelowConfirmed(DomainError):
+    message = _l("The capacity cannot be less than the number of people already confirmed.")
+
+
+class PhoneTaken(DomainError):
+    message = _l("This phone number is already registered.")
+
+
+class OutOfScope(DomainError):
+    message = _l("You cannot manage this organization.")

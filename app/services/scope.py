@@ -1,0 +1,39 @@
+"""Who may manage what: organizer grants reach their org's whole subtree; admin reaches all."""
+from sqlalchemy import false, or_, select, true
+
+from ..extensions import db
+from ..models import Activity, Org, User
+
+
+def managed_paths(user: User) -> list[str] | None:
+    """Org paths the user manages; None means everything (admin)."""
+    if not user.is_authenticated:
+        return []
+    if user.is_admin:
+        return None
+    return [g.org.path for g in user.grants if g.role == "organizer" and g.org is not None]
+
+
+def org_in_scope(user: User):
+    """SQL condition on Org: inside the user's managed subtrees."""
+    paths = managed_paths(user)
+    if paths is None:
+        return true()
+    if not paths:
+        return false()
+    return or_(*[Org.path.startswith(p, autoescape=True) for p in paths])
+
+
+def activity_in_scope(user: User):
+    """SQL condition on Activity: its org is managed by the user."""
+    return Activity.org_id.in_(select(Org.id).where(org_in_scope(user)))
+
+
+def can_manage_org(user: User, org: Org) -> bool:
+    paths = managed_paths(user)
+    return paths is None or any(org.path.startswith(p) for p in paths)
+
+
+def managed_orgs(user: User) -> list[Org]:
+    """The orgs the user may put an activity under, tree order."""
+    return list(db.session.scalars(select(Org).where(org_in_scope(user)).order_by(Org.path)))

@@ -1,0 +1,148 @@
+"""Signing up, cancelling and the waitlist: capacity holds under any concurrency.
+
+Every operation opens a write transaction (IMMEDIATE on SQLite) and locks the activity row
+(FOR UPDATE on PostgreSQL) before reading what it decides on; the seat itself is taken with a
+conditional UPDATE on the activity's own counter, and the schema's CHECK is the last line.
+"""
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..database import begin_write
+from ..extensions import db
+from ..models import Activity, Signup, User
+from ..models.base import utcnow
+from .errors import AlreadySignedUp, NotInAudience, NotSignedUp, SignupClosed
+from .notifications import notify
+
+
+def lock_activity(activity_id: int) -> Activity:
+    """Open a write transaction and load the activity locked against other writers."""
+    begin_write()
+    return db.session.execute(
+        select(Activity).where(Activity.id == activity_id).with_for_update(of=Activity).execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def live_signup(activity_id: int, user_id: int) -> Signup | None:
+    return db.session.scalar(
+        select(Signup).where(
+            Signup.activity_id == activity_id, Signup.user_id == user_id, Signup.status != "cancelled"
+        )
+    )
+
+
+def _take_seat(activity: Activity) -> bool:
+    """Take one confirmed seat if one is free, in one statement; False when full."""
+    stmt = update(Activity).where(Activity.id == activity.id)
+    if not current_app.config.get("TESTING_DISABLE_CAPACITY_GUARD"):
+        stmt = stmt.where((Activity.capacity.is_(None)) | (Activity.confirmed_count < Activity.capacity))
+    result = db.session.execute(
+        stmt.values(confirmed_count=Activity.confirmed_count + 1).execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _adjust(activity: Activity, confirmed: int = 0, waitlisted: int = 0) -> None:
+    db.session.execute(
+        update(Activity)
+        .where(Activity.id == activity.id)
+        .values(
+            confirmed_count=Activity.confirmed_count + confirmed,
+            waitlisted_count=Activity.waitlisted_count + waitlisted,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def sign_up(user: User, activity_id: int) -> Signup:
+    """Sign a person up: a confirmed seat while there is one, else the end of the waitlist."""
+    activity = lock_activity(activity_id)
+    if not activity.signup_open(utcnow()):
+        raise SignupClosed()
+    if activity.audience == "members" and not user.is_member:
+        raise NotInAudience()
+    if live_signup(activity.id, user.id) is not None:
+        raise AlreadySignedUp()
+    now = utcnow()
+    if _take_seat(activity):
+        signup = Signup(activity_id=activity.id, user_id=user.id, status="confirmed", created_at=now, confirmed_at=now)
+    else:
+        _adjust(activity, waitlisted=1)
+        signup = Signup(activity_id=activity.id, user_id=user.id, status="waitlisted", created_at=now)
+    db.session.add(signup)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the partial unique index: a double tap that got past the lock
+        raise AlreadySignedUp() from exc
+    db.session.refresh(activity)
+    return signup
+
+
+def cancel_signup(user: User, activity_id: int) -> Signup:
+    """Cancel a person's live signup; a freed seat goes to the first person waiting."""
+    activity = lock_activity(activity_id)
+    signup = live_signup(activity.id, user.id)
+    if signup is None:
+        raise NotSignedUp()
+    if activity.starts_at <= utcnow():
+        raise SignupClosed()
+    was_confirmed = signup.status == "confirmed"
+    signup.status = "cancelled"
+    signup.cancelled_at = utcnow()
+    if was_confirmed:
+        _adjust(activity, confirmed=-1)
+    else:
+        _adjust(activity, waitlisted=-1)
+    db.session.flush()
+    db.session.refresh(activity)
+    if was_confirmed:
+        fill_seats(activity)
+    return signup
+
+
+def waitlist(activity: Activity, limit: int | None = None) -> list[Signup]:
+    """The waiting signups in arrival order."""
+    stmt = (
+        select(Signup)
+        .where(Signup.activity_id == activity.id, Signup.status == "waitlisted")
+        .order_by(Signup.created_at, Signup.id)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def waitlist_position(signup: Signup) -> int | None:
+    """1 for the first person waiting."""
+    if signup.status != "waitlisted":
+        return None
+    ahead = db.session.scalar(
+        select(db.func.count())
+        .select_from(Signup)
+        .where(
+            Signup.activity_id == signup.activity_id,
+            Signup.status == "waitlisted",
+            (Signup.created_at < signup.created_at)
+            | ((Signup.created_at == signup.created_at) & (Signup.id < signup.id)),
+        )
+    )
+    return ahead + 1
+
+
+def fill_seats(activity: Activity) -> list[Signup]:
+    """Promote waiting people into free seats, first come first served; the activity is locked."""
+    free = None if activity.capacity is None else activity.capacity - activity.confirmed_count
+    if free is not None and free <= 0:
+        return []
+    promoted = waitlist(activity, limit=free)
+    now = utcnow()
+    for signup in promoted:
+        signup.status = "confirmed"
+        signup.confirmed_at = now
+    if promoted:
+        _adjust(activity, confirmed=len(promoted), waitlisted=-len(promoted))
+        notify([s.user_id for s in promoted], "promoted", activity, title=activity.title)
+        db.session.flush()
+        db.session.refresh(activity)
+    return promoted

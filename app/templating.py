@@ -1,0 +1,51 @@
+"""Jinja filters and globals: local times, hours, the unread badge, the language switch."""
+from datetime import datetime
+from decimal import Decimal
+
+from babel.dates import format_skeleton
+from flask import Flask, request
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+
+from .models.base import utcnow
+from .timeutil import to_local
+
+
+def when(dt: datetime | None) -> str:
+    """A stored UTC time as the reader's locale shows a day and an hour: 11月28日周六 09:00."""
+    if dt is None:
+        return ""
+    local = to_local(dt)
+    return f"{format_skeleton('MMMEd', local, locale=get_locale())} {local:%H:%M}"
+
+
+def day(dt: datetime | None) -> str:
+    return "" if dt is None else format_skeleton("yMMMd", to_local(dt), locale=get_locale())
+
+
+def input_value(dt: datetime | None) -> str:
+    """The value of a datetime-local input, in local time."""
+    return "" if dt is None else to_local(dt).strftime("%Y-%m-%dT%H:%M")
+
+
+def hours(value: Decimal | float | None) -> str:
+    """Hours without trailing zeros: 2, 1.5."""
+    if value is None:
+        return "0"
+    return f"{Decimal(value).normalize():f}"
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.filters.update(when=when, day=day, input_value=input_value, hours=hours,
+                                 datetime_full=lambda dt: format_datetime(dt, "medium"))
+
+    @app.context_processor
+    def globals_():
+        from .services.notifications import unread_count
+
+        from .forms import KIND_LABELS, STATUS_LABELS
+
+        unread = unread_count(current_user) if current_user.is_authenticated else 0
+        return {"unread_count": unread, "now": utcnow(), "locale": str(get_locale()),
+                "current_path": request.full_path.rstrip("?"), "kinds": KIND_LABELS,
+                "status_labels": STATUS_LABELS}

@@ -1,0 +1,22 @@
+"""Times are stored in UTC (naive) and shown in the configured zone (Asia/Shanghai)."""
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def to_local(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=UTC).astimezone(local_zone())
+
+
+def from_local(dt: datetime | None) -> datetime | None:
+    """A naive local wall-clock time (from a form) as naive UTC."""
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=local_zone()).astimezone(UTC).replace(tzinfo=None)

@@ -1,0 +1,210 @@
+"""Fixtures in the flaskr manner: a fresh database per test, clients, and factories.
+
+SQLite (default): the migrations run once into a template file, and each test gets a copy.
+PostgreSQL (DATABASE_URL=postgresql://…): the migrations run once, and each test ends by
+truncating every table.
+"""
+import os
+import shutil
+from datetime import timedelta
+from decimal import Decimal
+from itertools import count
+
+import pytest
+from flask import has_app_context
+from flask_migrate import upgrade
+from sqlalchemy import text
+from werkzeug.security import generate_password_hash
+
+from app import create_app
+from app.config import database_url
+from app.extensions import db, limiter
+from app.models import Activity, Org, RoleGrant, User
+from app.models.base import utcnow
+
+PG_URL = database_url("") if os.environ.get("DATABASE_URL", "").startswith("postgres") else None
+PASSWORD = "secret-pass-8"
+_serial = count(1)
+
+
+def config_for(uri: str, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """The migrated database every test starts from."""
+    uri = PG_URL or f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.db'}"
+    app = create_app(config_for(uri))
+    with app.app_context():
+        if PG_URL:
+            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+        upgrade()
+        db.engine.dispose()
+    return uri
+
+
+@pytest.fixture
+def db_uri(template_db, tmp_path):
+    if PG_URL:
+        yield PG_URL
+        return
+    path = tmp_path / "test.db"
+    shutil.copyfile(template_db.removeprefix("sqlite:///"), path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_config():
+    """Extra settings a test module may override."""
+    return {}
+
+
+@pytest.fixture
+def app(db_uri, app_config):
+    app = create_app(config_for(db_uri, **app_config))
+    if app.config["RATELIMIT_ENABLED"]:
+        with app.app_context():
+            limiter.reset()
+    yield app
+    with app.app_context():
+        if PG_URL:
+            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for tests that call services directly."""
+    with app.test_request_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class HtmxClient:
+    """A test client that sends the headers htmx 4 sends for a partial swap."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def _headers(self, kw):
+        headers = {"HX-Request": "true", "HX-Request-Type": "partial", **kw.pop("headers", {})}
+        return headers
+
+    def get(self, url, **kw):
+        return self.client.get(url, headers=self._headers(kw), **kw)
+
+    def post(self, url, **kw):
+        return self.client.post(url, headers=self._headers(kw), **kw)
+
+
+@pytest.fixture
+def hx(client):
+    return HtmxClient(client)
+
+
+def _save(app, *objs):
+    """Commit objects; outside an app context return them loaded and detached."""
+    if has_app_context():
+        db.session.add_all(objs)
+        db.session.commit()
+        return objs
+    with app.app_context():
+        db.session.add_all(objs)
+        db.session.commit()
+        for obj in objs:
+            db.session.refresh(obj)
+        db.session.expunge_all()
+    return objs
+
+
+@pytest.fixture(scope="session")
+def password_hash():
+    return generate_password_hash(PASSWORD)
+
+
+@pytest.fixture
+def make_org(app):
+    def make(name=None, kind="community", parent=None):
+        def build():
+            org = Org(name=name or f"组织{next(_serial)}", kind=kind,
+                      parent=db.session.get(Org, parent.id) if parent else None)
+            db.session.add(org)
+            db.session.flush()
+            org.set_path()
+            db.session.commit()
+            db.session.refresh(org)
+            return org
+
+        if has_app_context():
+            return build()
+        with app.app_context():
+            org = build()
+            db.session.expunge_all()
+            return org
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, password_hash):
+    def make(name=None, phone=None, member_type="community", branch=None, role=None, org=None, **kw):
+        n = next(_serial)
+        user = User(name=name or f"用户{n}", phone=phone or f"139{n:08d}", password_hash=password_hash,
+                    member_type=member_type, branch_id=branch.id if branch else None, **kw)
+        if role:
+            user.grants.append(RoleGrant(role=role, org_id=org.id if org else None))
+        (user,) = _save(app, user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_activity(app):
+    def make(org, capacity=5, starts_in=timedelta(days=3), length=timedelta(hours=2), **kw):
+        starts = utcnow() + starts_in
+        fields = dict(title=f"活动{next(_serial)}", kind="cleanup", location="西苑社区", org_id=org.id,
+                      starts_at=starts, ends_at=starts + length, capacity=capacity, audience="all",
+                      hours=Decimal("2"), status="published")
+        fields.update(kw)
+        (activity,) = _save(app, Activity(**fields))
+        return activity
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in on the test client (through the session, without the slow password hash)."""
+
+    def do(user, c=None):
+        with (c or client).session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return user
+
+    return do
+
+
+@pytest.fixture
+def community(make_org):
+    """A small tree: street → community → branch."""
+    street = make_org("卧虎湾街道", "street")
+    comm = make_org("西苑社区", "community", parent=street)
+    branch = make_org("第一党支部", "branch", parent=comm)
+    return {"street": street, "community": comm, "branch": branch}

@@ -1,0 +1,93 @@
+"""Publishing, editing and cancelling activities in the organizer's scope."""
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Activity, AuditEvent, Notification, Signup
+from app.models.base import utcnow
+from app.services import activities, signups
+from app.services.errors import ActivityNotEditable, CapacityBelowConfirmed, OutOfScope
+
+
+@pytest.fixture
+def organizer(ctx, community, make_user):
+    return make_user(role="organizer", org=community["community"])
+
+
+def data(org, **kw):
+    starts = utcnow() + timedelta(days=2)
+    d = dict(title="读书会第五期", kind="reading", description="", location="阅览室", starts_at=starts,
+             ends_at=starts + timedelta(hours=2), signup_deadline=None, capacity=10, audience="all",
+             hours=Decimal("2"), org_id=org.id, grid_id=None)
+    d.update(kw)
+    return d
+
+
+def test_create_in_scope_publishes_and_audits(organizer, community):
+    activity = activities.create_activity(organizer, data(community["branch"]))
+    db.session.commit()
+    assert activity.status == "published"
+    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.object_id == activity.id)) == "activity.create"
+
+
+def test_create_as_draft(organizer, community):
+    assert activities.create_activity(organizer, data(community["community"]), publish=False).status == "draft"
+
+
+def test_create_outside_scope_is_refused(organizer, make_org):
+    other = make_org("太和社区")
+    with pytest.raises(OutOfScope):
+        activities.create_activity(organizer, data(other))
+
+
+def test_more_capacity_promotes_waiting_people(organizer, community, make_user, make_activity):
+    activity = make_activity(community["community"], capacity=1)
+    people = [make_user() for _ in range(3)]
+    for p in people:
+        signups.sign_up(p, activity.id)
+    db.session.commit()
+    activities.update_activity(organizer, activity.id, data(community["community"], capacity=2,
+                                                            starts_at=activity.starts_at, ends_at=activity.ends_at,
+                                                            location=activity.location))
+    db.session.commit()
+    a = db.session.get(Activity, activity.id)
+    assert (a.confirmed_count, a.waitlisted_count) == (2, 1)
+    assert db.session.scalar(select(Signup.status).where(Signup.user_id == people[1].id)) == "confirmed"
+
+
+def test_capacity_below_confirmed_is_refused(organizer, community, make_user, make_activity):
+    activity = make_activity(community["community"], capacity=3)
+    for _ in range(2):
+        signups.sign_up(make_user(), activity.id)
+    db.session.commit()
+    with pytest.raises(CapacityBelowConfirmed):
+        activities.update_activity(organizer, activity.id, data(community["community"], capacity=1))
+
+
+def test_new_time_tells_everyone_signed_up(organizer, community, make_user, make_activity):
+    activity = make_activity(community["community"], capacity=3)
+    user = make_user()
+    signups.sign_up(user, activity.id)
+    db.session.commit()
+    later = activity.starts_at + timedelta(days=1)
+    activities.update_activity(organizer, activity.id, data(community["community"], starts_at=later,
+                                                            ends_at=later + timedelta(hours=1)))
+    db.session.commit()
+    assert db.session.scalar(select(Notification.kind).where(Notification.user_id == user.id)) == "activity_changed"
+
+
+def test_cancel_tells_confirmed_and_waiting(organizer, community, make_user, make_activity):
+    activity = make_activity(community["community"], capacity=1)
+    a, b = make_user(), make_user()
+    signups.sign_up(a, activity.id)
+    signups.sign_up(b, activity.id)
+    db.session.commit()
+    activities.cancel_activity(organizer, activity.id)
+    db.session.commit()
+    told = set(db.session.scalars(select(Notification.user_id).where(Notification.kind == "activity_cancelled")))
+    assert told == {a.id, b.id}
+    with pytest.raises(ActivityNotEditable):
+        activities.cancel_activity(organizer, activity.id)
