@@ -2,6 +2,7 @@
 
     python scripts/i18n.py update     # after adding strings: refresh the .po files
     python scripts/i18n.py missing    # list msgids without a Chinese translation
+    python scripts/i18n.py fill F.json  # set Chinese translations from {"msgid": "中文", ...}
 The .mo files are compiled by `make translations` (part of `make run` and `make test`).
 """
 import subprocess
@@ -42,10 +43,29 @@ def missing() -> list[str]:
     return [m.id for m in template if m.id and not (zh.get(m.id) and zh.get(m.id).string and not zh.get(m.id).fuzzy)]
 
 
+def fill(path: str) -> None:
+    import json
+
+    from babel.messages.pofile import read_po, write_po
+
+    translations = json.loads(Path(path).read_text(encoding="utf-8"))
+    po = CATALOGS / "zh" / "LC_MESSAGES" / "messages.po"
+    with open(po, "rb") as f:
+        catalog = read_po(f)
+    for message in catalog:
+        if message.id in translations:
+            message.string = translations[message.id]
+            message.flags.discard("fuzzy")
+    with open(po, "wb") as f:
+        write_po(f, catalog, width=0)
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["update"]:
         update()
     elif sys.argv[1:] == ["missing"]:
         print("\n".join(missing()) or "zh is complete")
+    elif len(sys.argv) == 3 and sys.argv[1] == "fill":
+        fill(sys.argv[2])
     else:
         sys.exit(__doc__)
