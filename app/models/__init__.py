@@ -4,8 +4,10 @@ from .user import RoleGrant, User
 from .activity import Activity, Signup
 from .notification import Notification
 from .audit import AuditEvent
+from .post import PostClaim, ServicePost
+from .record import Certificate, ServiceRecord
 
 __all__ = [
-    "Activity", "AuditEvent", "Grid", "Notification", "Org", "RoleGrant", "Signup", "User",
-    "activity_units",
+    "Activity", "AuditEvent", "Certificate", "Grid", "Notification", "Org", "PostClaim", "RoleGrant",
+    "ServicePost", "ServiceRecord", "Signup", "User", "activity_units",
 ]

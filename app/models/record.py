@@ -1,0 +1,78 @@
+"""Service records (服务记录): hours of service by one person on one date, and certificates."""
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .activity import Activity
+from .base import utcnow
+from .org import Org
+from .post import ServicePost
+from .user import User
+
+RECORD_SOURCES = ("activity", "post", "manual")
+RECORD_STATUSES = ("pending", "approved", "rejected")
+
+
+class ServiceRecord(db.Model):
+    """Net hours of service; `branch_id` is the member's branch when the service was done."""
+
+    __tablename__ = "service_records"
+    __table_args__ = (
+        CheckConstraint("hours > 0 AND hours <= 24", name="hours_in_a_day"),
+        # An attended activity credits its hours once, however often attendance is re-marked.
+        Index("uq_service_records_activity_user", "activity_id", "user_id", unique=True,
+              sqlite_where=text("source = 'activity'"), postgresql_where=text("source = 'activity'")),
+        Index("ix_service_records_user_date", "user_id", "served_on"),
+        Index("ix_service_records_status_org", "status", "org_id"),
+        Index("ix_service_records_report", "status", "served_on", "branch_id", "hours"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(20))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("service_posts.id", ondelete="SET NULL"))
+    served_on: Mapped[date]
+    hours: Mapped[Decimal] = mapped_column(Numeric(4, 1))
+    place: Mapped[str] = mapped_column(String(200), default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    # The org whose organizers review the record (the activity's or post's org, else the branch).
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="SET NULL"))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="SET NULL"), index=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None]
+    reject_reason: Mapped[str] = mapped_column(String(500), default="")
+    correction_request: Mapped[str] = mapped_column(String(500), default="")
+    correction_requested_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    activity: Mapped[Activity | None] = relationship()
+    post: Mapped[ServicePost | None] = relationship()
+    org: Mapped[Org | None] = relationship(foreign_keys=[org_id])
+    branch: Mapped[Org | None] = relationship(foreign_keys=[branch_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+
+class Certificate(db.Model):
+    """A service certificate (志愿服务记录证明) for one member and one year, verifiable by number."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int]
+    total_hours: Mapped[Decimal] = mapped_column(Numeric(8, 1))
+    record_count: Mapped[int]
+    branch_name: Mapped[str] = mapped_column(String(100), default="")
+    issuing_org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="SET NULL"))
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+    issuing_org: Mapped[Org | None] = relationship()
