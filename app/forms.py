@@ -1,7 +1,7 @@
 """Flask-WTF forms: field checks and HTML attributes; domain rules stay in services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateTimeLocalField, DecimalField, IntegerField, PasswordField,
+from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, IntegerField, PasswordField,
                      SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -9,8 +9,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from .models.activity import ACTIVITY_KINDS, AUDIENCES
 from .models.base import utcnow
 from .services.phones import normalize_phone
-from .timeutil import from_local, to_local
+from .timeutil import from_local, local_today, to_local
 
+
+TOO_LONG = _l("At most %(max)d characters, please.")
 
 KIND_LABELS = {
     "cleanup": _l("Clean-up"),
@@ -27,6 +29,10 @@ STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
     "closed": _l("Ended"),
 }
+SIGNUP_STATUS_LABELS = {"confirmed": _l("Confirmed"), "waitlisted": _l("Waitlisted"), "cancelled": _l("Cancelled")}
+ATTENDANCE_LABELS = {"unknown": _l("Not marked"), "attended": _l("Attended"), "absent": _l("Absent")}
+RECORD_STATUS_LABELS = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}
+SOURCE_LABELS = {"activity": _l("Activity"), "post": _l("Service post"), "manual": _l("Reported by hand")}
 AUDIENCE_LABELS = {"all": _l("Everyone"), "members": _l("Party members only")}
 
 
@@ -56,7 +62,7 @@ class LoginForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=50)],
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=50, message=TOO_LONG)],
                        render_kw={"autocomplete": "name", "maxlength": 50})
     phone = _phone_field()
     password = PasswordField(
@@ -68,11 +74,11 @@ class RegisterForm(FlaskForm):
 
 
 class ActivityForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=120)],
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=120, message=TOO_LONG)],
                         render_kw={"maxlength": 120})
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, KIND_LABELS[k]) for k in ACTIVITY_KINDS])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    location = StringField(_l("Place"), validators=[DataRequired(_l("Enter the place.")), Length(max=200)],
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000, message=TOO_LONG)])
+    location = StringField(_l("Place"), validators=[DataRequired(_l("Enter the place.")), Length(max=200, message=TOO_LONG)],
                            render_kw={"maxlength": 200})
     starts_at = DateTimeLocalField(_l("Starts at"), format="%Y-%m-%dT%H:%M",
                                    validators=[InputRequired(_l("Enter the start time."))])
@@ -126,3 +132,48 @@ class ActivityForm(FlaskForm):
             "org_id": self.org_id.data,
             "grid_id": None,
         }
+
+
+class PostForm(FlaskForm):
+    title = StringField(_l("Post"), validators=[DataRequired(_l("Enter a title.")), Length(max=120, message=TOO_LONG)],
+                        render_kw={"maxlength": 120, "placeholder": _l("e.g. building leader, civility guide")})
+    description = TextAreaField(_l("Duties"), validators=[Optional(), Length(max=5000, message=TOO_LONG)])
+    location = StringField(_l("Place"), validators=[Optional(), Length(max=200, message=TOO_LONG)], render_kw={"maxlength": 200})
+    slots = IntegerField(_l("Slots"), validators=[InputRequired(_l("Enter the number of slots.")),
+                                                  NumberRange(min=1, max=1000)],
+                         render_kw={"inputmode": "numeric", "min": 1, "max": 1000})
+    starts_on = DateField(_l("Term starts"), validators=[InputRequired(_l("Enter the start of the term."))])
+    ends_on = DateField(_l("Term ends (empty: open-ended)"), validators=[Optional()])
+    org_id = SelectField(_l("Organized by"), coerce=int)
+    grid_id = SelectField(_l("Grid"), coerce=int, default=0)
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The term must end after it starts."))
+
+    def to_data(self) -> dict:
+        return {
+            "title": self.title.data.strip(), "description": (self.description.data or "").strip(),
+            "location": (self.location.data or "").strip(), "org_id": self.org_id.data,
+            "grid_id": self.grid_id.data or None, "slots": self.slots.data,
+            "starts_on": self.starts_on.data, "ends_on": self.ends_on.data,
+        }
+
+
+class HoursForm(FlaskForm):
+    date = DateField(_l("Date of service"), validators=[InputRequired(_l("Enter the date."))])
+    hours = DecimalField(_l("Hours"), places=1, validators=[InputRequired(_l("Enter the hours.")),
+                                                            NumberRange(min=0.5, max=24, message=_l("Hours must be more than 0 and at most 24 a day."))],
+                         render_kw={"inputmode": "decimal", "min": 0.5, "max": 24, "step": 0.5})
+    note = TextAreaField(_l("What you did"), validators=[DataRequired(_l("Describe the service.")), Length(max=500, message=TOO_LONG)],
+                         render_kw={"maxlength": 500, "rows": 3})
+    post_id = SelectField(_l("For a post I hold"), coerce=int, default=0, validate_choice=True)
+
+    def validate_date(self, field):
+        if field.data and field.data > local_today():
+            raise ValidationError(_l("Service cannot be recorded for a future date."))
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(_l("Please give a reason.")), Length(max=500, message=TOO_LONG)],
+                         render_kw={"maxlength": 500})

@@ -6,9 +6,9 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from .extensions import db
-from .models import Activity, Grid, Org, RoleGrant, Signup, User
+from .models import Activity, Grid, Org, PostClaim, RoleGrant, ServicePost, ServiceRecord, Signup, User
 from .models.base import utcnow
-from .timeutil import from_local, to_local
+from .timeutil import from_local, local_date, local_today, to_local
 
 DEMO_PASSWORD = "demo1234"
 
@@ -140,5 +140,39 @@ def seed_demo() -> bool:
                               created_at=reading3.starts_at - timedelta(days=3),
                               confirmed_at=reading3.starts_at - timedelta(days=3)))
     reading3.confirmed_count = 2
+    for user in (people["3"], people["4"]):
+        db.session.add(ServiceRecord(
+            user_id=user.id, source="activity", activity_id=reading3.id, served_on=local_date(reading3.starts_at),
+            hours=reading3.hours, place=reading3.location, content=reading3.title, status="approved",
+            org_id=reading3.org_id, branch_id=user.branch_id, recorded_by_id=organizer.id,
+            reviewed_by_id=organizer.id, reviewed_at=utcnow()))
+    _seed_posts(orgs, grids, people)
     db.session.flush()
     return True
+
+
+def _seed_posts(orgs, grids, people) -> None:
+    """The standing duties of 西苑社区, one already held, and hours waiting for approval."""
+    xiyuan, start = orgs["西苑社区"], local_today().replace(month=1, day=1)
+    specs = [
+        ("楼栋长（12号楼）", 1, grids[0], "12 号楼", "联系本楼住户，收集诉求，传达社区通知。"),
+        ("文明劝导岗", 6, grids[1], "西苑广场", "劝导不文明养犬、乱扔垃圾、占道经营。"),
+        ("政策宣传岗", 4, None, "党群服务中心门口", "宣传医保、养老、就业等惠民政策。"),
+        ("邻里互助岗", 10, None, "西苑社区", "帮助独居老人买菜、代办、陪同就医。"),
+        ("卫生监督岗", 3, grids[2], "第三网格", "每周巡查楼道和垃圾分类点卫生。"),
+    ]
+    made = []
+    for title, slots, grid, place, duties in specs:
+        post = ServicePost(title=title, slots=slots, org=xiyuan, grid_id=grid.id if grid else None, location=place,
+                           description=duties, starts_on=start, ends_on=start.replace(month=12, day=31),
+                           created_by_id=people["1"].id)
+        db.session.add(post)
+        made.append(post)
+    db.session.flush()
+    building = made[0]
+    db.session.add(PostClaim(post_id=building.id, user_id=people["3"].id, status="active"))
+    building.claimed_count = 1
+    db.session.add(ServiceRecord(
+        user_id=people["5"].id, source="manual", served_on=local_today(), hours=Decimal("1.5"), place="西苑社区",
+        content="帮助独居老人王奶奶买菜", status="pending", org_id=people["5"].branch_id,
+        branch_id=people["5"].branch_id, recorded_by_id=people["5"].id))

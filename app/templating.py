@@ -1,5 +1,5 @@
 """Jinja filters and globals: local times, hours, the unread badge, the language switch."""
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from babel.dates import format_skeleton
@@ -19,13 +19,23 @@ def when(dt: datetime | None) -> str:
     return f"{format_skeleton('MMMEd', local, locale=get_locale())} {local:%H:%M}"
 
 
-def day(dt: datetime | None) -> str:
-    return "" if dt is None else format_skeleton("yMMMd", to_local(dt), locale=get_locale())
+def day(value: datetime | date | None) -> str:
+    """A calendar day in the reader's locale: 2026年11月28日; stored times are shown in local time."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value)
+    return format_skeleton("yMMMd", value, locale=get_locale())
 
 
 def input_value(dt: datetime | None) -> str:
     """The value of a datetime-local input, in local time."""
     return "" if dt is None else to_local(dt).strftime("%Y-%m-%dT%H:%M")
+
+
+def input_date(dt: datetime | None) -> str:
+    """The local date of a stored time, as a date input wants it."""
+    return "" if dt is None else to_local(dt).date().isoformat()
 
 
 def hours(value: Decimal | float | None) -> str:
@@ -36,16 +46,18 @@ def hours(value: Decimal | float | None) -> str:
 
 
 def init_templating(app: Flask) -> None:
-    app.jinja_env.filters.update(when=when, day=day, input_value=input_value, hours=hours,
+    app.jinja_env.filters.update(when=when, day=day, input_value=input_value, input_date=input_date, hours=hours,
                                  datetime_full=lambda dt: format_datetime(dt, "medium"))
 
     @app.context_processor
     def globals_():
         from .services.notifications import unread_count
 
-        from .forms import KIND_LABELS, STATUS_LABELS
+        from . import forms
 
         unread = unread_count(current_user) if current_user.is_authenticated else 0
         return {"unread_count": unread, "now": utcnow(), "locale": str(get_locale()),
-                "current_path": request.full_path.rstrip("?"), "kinds": KIND_LABELS,
-                "status_labels": STATUS_LABELS}
+                "current_path": request.full_path.rstrip("?"), "kinds": forms.KIND_LABELS,
+                "status_labels": forms.STATUS_LABELS, "signup_status_labels": forms.SIGNUP_STATUS_LABELS,
+                "attendance_labels": forms.ATTENDANCE_LABELS, "record_status_labels": forms.RECORD_STATUS_LABELS,
+                "source_labels": forms.SOURCE_LABELS}

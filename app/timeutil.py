@@ -20,3 +20,13 @@ def from_local(dt: datetime | None) -> datetime | None:
     if dt is None:
         return None
     return dt.replace(tzinfo=local_zone()).astimezone(UTC).replace(tzinfo=None)
+
+
+def local_today():
+    """Today's date in the configured zone."""
+    return datetime.now(local_zone()).date()
+
+
+def local_date(dt: datetime):
+    """The local calendar date of a stored UTC time."""
+    return to_local(dt).date()

@@ -6,9 +6,10 @@ truncating every table.
 """
 import os
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import count
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import has_app_context
@@ -208,3 +209,17 @@ def community(make_org):
     comm = make_org("西苑社区", "community", parent=street)
     branch = make_org("第一党支部", "branch", parent=comm)
     return {"street": street, "community": comm, "branch": branch}
+
+
+@pytest.fixture
+def make_post(app):
+    def make(org, slots=2, **kw):
+        from app.models import ServicePost
+
+        today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        fields = dict(title=f"岗位{next(_serial)}", org_id=org.id, slots=slots, starts_on=today, location="西苑社区")
+        fields.update(kw)
+        (post,) = _save(app, ServicePost(**fields))
+        return post
+
+    return make

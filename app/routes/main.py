@@ -1,10 +1,12 @@
 """The home page, the health check and the language switch."""
 from flask import Blueprint, current_app, redirect, render_template, request
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from ..extensions import db
+from ..services import posts, records
 from ..services.activities import ActivityFilter, upcoming_for, visible_activities
+from ..timeutil import local_today
 from ..urls import safe_next
 
 bp = Blueprint("main", __name__)
@@ -13,9 +15,12 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def home():
     """A signed-in person's next activities; upcoming activities for everyone."""
-    mine = upcoming_for(current_user) if current_user.is_authenticated else []
+    mine, my_posts, year_hours = [], [], None
+    if current_user.is_authenticated:
+        mine, my_posts = upcoming_for(current_user), posts.my_posts(current_user)
+        year_hours = dict(records.yearly_totals(current_user)).get(local_today().year, 0)
     upcoming = db.session.scalars(visible_activities(ActivityFilter()).limit(6)).all()
-    return render_template("main/home.html", mine=mine, upcoming=upcoming)
+    return render_template("main/home.html", mine=mine, upcoming=upcoming, my_posts=my_posts, year_hours=year_hours)
 
 
 @bp.get("/healthz")

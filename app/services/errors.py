@@ -50,3 +50,51 @@ class PhoneTaken(DomainError):
 
 class OutOfScope(DomainError):
     message = _l("You cannot manage this organization.")
+
+
+class PostFull(DomainError):
+    message = _l("All slots of this post are taken.")
+
+
+class PostClosed(DomainError):
+    message = _l("This post is not open for claims now.")
+
+
+class AlreadyClaimed(DomainError):
+    message = _l("You already hold this post.")
+
+
+class NotClaimed(DomainError):
+    message = _l("You do not hold this post.")
+
+
+class MembersOnly(DomainError):
+    message = _l("Service posts are claimed by party members.")
+
+
+class SlotsBelowClaimed(DomainError):
+    message = _l("The slots cannot be fewer than the members holding the post.")
+
+
+class AttendanceNotOpen(DomainError):
+    message = _l("Attendance can be marked from one hour before the start.")
+
+
+class NotConfirmed(DomainError):
+    message = _l("Only confirmed people can be marked on the roster.")
+
+
+class BadHours(DomainError):
+    message = _l("Hours must be more than 0 and at most 24 a day.")
+
+
+class FutureDate(DomainError):
+    message = _l("Service cannot be recorded for a future date.")
+
+
+class AlreadyReviewed(DomainError):
+    message = _l("This record has already been reviewed.")
+
+
+class ReasonRequired(DomainError):
+    message = _l("Please give a reason.")

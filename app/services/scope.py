@@ -2,7 +2,7 @@
 from sqlalchemy import false, or_, select, true
 
 from ..extensions import db
-from ..models import Activity, Org, User
+from ..models import Activity, Org, ServicePost, ServiceRecord, User
 
 
 def managed_paths(user: User) -> list[str] | None:
@@ -27,6 +27,15 @@ def org_in_scope(user: User):
 def activity_in_scope(user: User):
     """SQL condition on Activity: its org is managed by the user."""
     return Activity.org_id.in_(select(Org.id).where(org_in_scope(user)))
+
+
+def post_in_scope(user: User):
+    return ServicePost.org_id.in_(select(Org.id).where(org_in_scope(user)))
+
+
+def record_in_scope(user: User):
+    """SQL condition on ServiceRecord: the org that reviews it is managed by the user."""
+    return ServiceRecord.org_id.in_(select(Org.id).where(org_in_scope(user)))
 
 
 def can_manage_org(user: User, org: Org) -> bool:

@@ -68,3 +68,46 @@ def test_double_tap_from_many_processes_makes_one_signup(app, db_uri, community,
     user = make_user().id
     outcomes = run_race(db_uri, activity.id, [user] * 8)
     assert sorted(o for _, o in outcomes) == ["AlreadySignedUp"] * 7 + ["confirmed"]
+
+
+def _claim_race(uri, post_id, user_ids, barrier, results):
+    from app.services import posts
+
+    app = create_app(config_for(uri))
+    with app.test_request_context():
+        barrier.wait()
+        for uid in user_ids:
+            user = db.session.get(User, uid)
+            try:
+                posts.claim_post(user, post_id)
+                db.session.commit()
+                outcome = "claimed"
+            except DomainError as exc:
+                db.session.rollback()
+                outcome = type(exc).__name__
+            except Exception as exc:  # noqa: BLE001
+                db.session.rollback()
+                outcome = f"error: {exc}"
+            results.put((uid, outcome))
+    db.engine.dispose()
+
+
+@pytest.mark.slow
+def test_simultaneous_claims_of_the_last_slots(app, db_uri, community, make_user, make_post):
+    from app.models import ServicePost
+
+    post = make_post(community["community"], slots=3)
+    users = [make_user().id for _ in range(20)]
+    ctx = mp.get_context("fork")
+    barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
+    procs = [ctx.Process(target=_claim_race, args=(db_uri, post.id, users[i::PROCESSES], barrier, results))
+             for i in range(PROCESSES)]
+    for p in procs:
+        p.start()
+    outcomes = [results.get(timeout=60)[1] for _ in users]
+    for p in procs:
+        p.join(timeout=30)
+    assert sorted(set(outcomes)) == ["PostFull", "claimed"]
+    assert outcomes.count("claimed") == 3
+    with app.app_context():
+        assert db.session.get(ServicePost, post.id).claimed_count == 3

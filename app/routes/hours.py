@@ -1,0 +1,91 @@
+"""My service hours: the records, reporting hours by hand, corrections, the yearly certificate."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from ..extensions import db
+from ..forms import HoursForm, ReasonForm
+from ..htmx import wants_fragment
+from ..models import ServiceRecord
+from ..services import posts, records
+from ..services.certificates import find_certificate, issue_certificate, qr_svg
+from ..services.errors import DomainError
+from ..timeutil import local_today
+
+bp = Blueprint("hours", __name__)
+
+
+def _hours_form() -> HoursForm:
+    form = HoursForm()
+    form.post_id.choices = [SelectChoice(0, _("No post: other service"))] + [
+        SelectChoice(p.id, p.title) for p in posts.my_posts(current_user)]
+    if request.method == "GET":
+        form.date.data = local_today()
+    return form
+
+
+@bp.route("/me/hours", methods=["GET", "POST"])
+@login_required
+def mine():
+    """My records of a year with the totals; the form to report hours by hand."""
+    form = _hours_form()
+    if form.validate_on_submit():
+        try:
+            records.report_hours(current_user, form.date.data, form.hours.data, form.note.data.strip(),
+                                 post_id=form.post_id.data or None)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            form.hours.errors = [*form.hours.errors, str(exc)]
+        else:
+            flash(_("Your hours are recorded and wait for an organizer's approval."), "success")
+            return redirect(url_for(".mine"), 303)
+    year = request.args.get("year", type=int) or local_today().year
+    context = {"form": form, "year": year, "items": records.my_records(current_user, year),
+               "totals": records.yearly_totals(current_user), "reason_form": ReasonForm()}
+    return render_template("hours/mine.html", **context), 422 if form.errors else 200
+
+
+def own_record(record_id: int) -> ServiceRecord:
+    return db.one_or_404(select(ServiceRecord).where(ServiceRecord.id == record_id,
+                                                     ServiceRecord.user_id == current_user.id))
+
+
+@bp.post("/me/hours/<int:record_id>/correction")
+@login_required
+def request_correction(record_id: int):
+    """Ask an organizer to correct one of my records."""
+    record = own_record(record_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        records.request_correction(current_user, record, form.reason.data)
+        db.session.commit()
+        flash(_("Your request is sent to the organizers."), "success")
+    else:
+        flash(_("Please say what is wrong with the record."), "error")
+    if wants_fragment():
+        return render_template("hours/_record.html", r=record, reason_form=ReasonForm(), oob_flash=True)
+    return redirect(url_for(".mine", year=record.served_on.year), 303)
+
+
+@bp.get("/me/hours/certificate/<int:year>")
+@login_required
+def certificate(year: int):
+    """The printable certificate of my approved hours in a year."""
+    if not 2000 <= year <= local_today().year:
+        abort(404)
+    issuer = current_user.community or (current_user.branch.parent if current_user.branch else None)
+    cert = issue_certificate(current_user, year, issuer)
+    db.session.commit()
+    items = [r for r in records.my_records(current_user, year) if r.status == "approved"]
+    url = url_for(".verify", number=cert.number, _external=True)
+    return render_template("hours/certificate.html", cert=cert, items=items, qr=qr_svg(url), verify_url=url)
+
+
+@bp.get("/certificates/<number>")
+def verify(number: str):
+    """Public check of a certificate number: who, which year, how many hours."""
+    cert = find_certificate(number)
+    return render_template("hours/verify.html", cert=cert, number=number), 200 if cert else 404

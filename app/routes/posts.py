@@ -1,0 +1,70 @@
+"""Service posts for members: browse, claim a slot, release it."""
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..htmx import wants_fragment
+from ..models import ServicePost
+from ..services import posts
+from ..services.errors import DomainError
+from ..services.scope import can_manage_org
+
+bp = Blueprint("posts", __name__, url_prefix="/posts")
+
+
+def load_visible(post_id: int) -> ServicePost:
+    """Open posts for everyone; closed ones only for organizers in scope."""
+    post = db.get_or_404(ServicePost, post_id)
+    if post.status != "open" and not (current_user.is_authenticated and can_manage_org(current_user, post.org)):
+        abort(404)
+    return post
+
+
+@bp.get("")
+def index():
+    """Open posts, with the ones I hold first."""
+    mine = posts.my_posts(current_user) if current_user.is_authenticated else []
+    page = db.paginate(posts.open_posts(), per_page=30, error_out=False)
+    return render_template("posts/index.html", page=page, mine={p.id for p in mine})
+
+
+def _panel(post: ServicePost) -> dict:
+    claim = posts.active_claim(post.id, current_user.id) if current_user.is_authenticated else None
+    return {"post": post, "claim": claim}
+
+
+@bp.get("/<int:post_id>")
+def show(post_id: int):
+    """A post's duties, its slots and the claim panel."""
+    return render_template("posts/show.html", **_panel(load_visible(post_id)))
+
+
+def _run(action, post_id: int, done: str):
+    load_visible(post_id)
+    status = 200
+    try:
+        action(current_user, post_id)
+        db.session.commit()
+        flash(done, "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        status = 409
+    if wants_fragment():
+        return render_template("posts/_claim_panel.html", oob_flash=True, **_panel(db.session.get(ServicePost, post_id))), status
+    return redirect(url_for(".show", post_id=post_id), 303)
+
+
+@bp.post("/<int:post_id>/claim")
+@login_required
+def claim(post_id: int):
+    """Claim one slot of the post."""
+    return _run(posts.claim_post, post_id, _("You hold this post now. Thank you for serving!"))
+
+
+@bp.post("/<int:post_id>/release")
+@login_required
+def release(post_id: int):
+    """Give the slot back."""
+    return _run(posts.release_post, post_id, _("You have released this post."))

@@ -1,0 +1,75 @@
+"""The approval queue: organizers approve or reject hours and settle correction requests."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..errors import error_response
+from ..extensions import db
+from ..forms import ReasonForm
+from ..htmx import wants_fragment
+from ..models import ServiceRecord
+from ..services import records
+from ..services.errors import DomainError
+from ..services.scope import record_in_scope
+from .guards import organizer_required
+
+bp = Blueprint("review", __name__, url_prefix="/manage/hours")
+
+
+def scoped_record(record_id: int) -> ServiceRecord:
+    return db.one_or_404(select(ServiceRecord).where(ServiceRecord.id == record_id, record_in_scope(current_user)))
+
+
+@bp.get("")
+@organizer_required
+def queue():
+    """Pending hours and correction requests in my scope, oldest first."""
+    items = db.session.scalars(records.review_queue(current_user).options(
+        joinedload(ServiceRecord.user), joinedload(ServiceRecord.branch))).all()
+    return render_template("review/queue.html", items=items, reason_form=ReasonForm())
+
+
+def _done(record_id: int, action, message: str):
+    """Run a review action; the row swaps in place for htmx, else back to the queue."""
+    scoped_record(record_id)
+    try:
+        action()
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        if wants_fragment():
+            return error_response(409, str(exc))
+        flash(str(exc), "error")
+        return redirect(url_for(".queue"), 303)
+    flash(message, "success")
+    if wants_fragment():
+        record = db.session.get(ServiceRecord, record_id)
+        return render_template("review/_item.html", r=record, reason_form=ReasonForm(), oob_flash=True)
+    return redirect(url_for(".queue"), 303)
+
+
+@bp.post("/<int:record_id>/approve")
+@organizer_required
+def approve(record_id: int):
+    """Approve pending hours."""
+    return _done(record_id, lambda: records.approve_record(current_user, record_id), _("Approved."))
+
+
+@bp.post("/<int:record_id>/reject")
+@organizer_required
+def reject(record_id: int):
+    """Reject pending hours with a reason."""
+    reason = request.form.get("reason", "")
+    return _done(record_id, lambda: records.reject_record(current_user, record_id, reason), _("Rejected."))
+
+
+@bp.post("/<int:record_id>/correct")
+@organizer_required
+def correct(record_id: int):
+    """Settle a correction request: new hours, or keep them as they are."""
+    record = scoped_record(record_id)
+    raw = request.form.get("hours", "")
+    return _done(record_id, lambda: records.resolve_correction(current_user, record, records.parse_hours(raw)),
+                 _("Correction settled."))
