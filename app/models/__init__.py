@@ -1,13 +1,14 @@
 """The domain model, one module per aggregate."""
 from .org import Grid, Org, activity_units
 from .user import RoleGrant, User
-from .activity import Activity, Signup
+from .activity import Activity, ActivitySession, SessionAttendance, Signup
 from .notification import Notification
 from .audit import AuditEvent
 from .post import PostClaim, ServicePost
 from .record import Certificate, ServiceRecord
+from .imports import ImportJob
 
 __all__ = [
-    "Activity", "AuditEvent", "Certificate", "Grid", "Notification", "Org", "PostClaim", "RoleGrant",
+    "Activity", "ActivitySession", "AuditEvent", "ImportJob", "SessionAttendance", "Certificate", "Grid", "Notification", "Org", "PostClaim", "RoleGrant",
     "ServicePost", "ServiceRecord", "Signup", "User", "activity_units",
 ]

@@ -26,7 +26,9 @@ class Activity(db.Model):
     __table_args__ = (
         CheckConstraint("capacity IS NULL OR confirmed_count <= capacity", name="within_capacity"),
         CheckConstraint("capacity IS NULL OR capacity >= 1", name="capacity_positive"),
-        CheckConstraint("confirmed_count >= 0 AND waitlisted_count >= 0", name="counts_positive"),
+        CheckConstraint("confirmed_count >= 0 AND waitlisted_count >= 0 AND extra_count >= 0", name="counts_positive"),
+        CheckConstraint("completion_share IS NULL OR (completion_share > 0 AND completion_share <= 1)",
+                        name="completion_share_range"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_activities_status_starts_at", "status", "starts_at"),
     )
@@ -45,6 +47,10 @@ class Activity(db.Model):
     capacity: Mapped[int | None]
     confirmed_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     waitlisted_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # Walk-ins an organizer confirmed beyond capacity (an audited override): not seats of `capacity`.
+    extra_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # For a training class with sessions: the share of sessions to attend for completion (0.8 = 80 %).
+    completion_share: Mapped[Decimal | None] = mapped_column(Numeric(3, 2))
     audience: Mapped[str] = mapped_column(String(20), default="all")
     hours: Mapped[Decimal] = mapped_column(Numeric(5, 1), default=Decimal("0"))
     status: Mapped[str] = mapped_column(String(20), default="published")
@@ -56,6 +62,8 @@ class Activity(db.Model):
     grid: Mapped[Grid | None] = relationship()
     units: Mapped[list[Org]] = relationship(secondary=activity_units, order_by=Org.id)
     signups: Mapped[list["Signup"]] = relationship(back_populates="activity", passive_deletes=True)
+    sessions: Mapped[list["ActivitySession"]] = relationship(
+        back_populates="activity", order_by="ActivitySession.starts_at", cascade="all, delete-orphan")
 
     @property
     def deadline(self) -> datetime:
@@ -105,6 +113,7 @@ class Signup(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    walk_in: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     activity: Mapped[Activity] = relationship(back_populates="signups")
     user: Mapped[User] = relationship()
@@ -112,3 +121,28 @@ class Signup(db.Model):
     @property
     def is_live(self) -> bool:
         return self.status != "cancelled"
+
+
+class ActivitySession(db.Model):
+    """One dated session of a multi-session training class."""
+
+    __tablename__ = "activity_sessions"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+    activity: Mapped[Activity] = relationship(back_populates="sessions")
+
+
+class SessionAttendance(db.Model):
+    """Whether one registered person attended one session."""
+
+    __tablename__ = "session_attendance"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("activity_sessions.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    attended: Mapped[bool]
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -33,6 +33,13 @@ class User(UserMixin, db.Model):
     # Rotated on logout and deactivation: a copied cookie stops working.
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The privacy notice the person agreed to at registration, and when.
+    consent_version: Mapped[str | None] = mapped_column(String(20))
+    consent_at: Mapped[datetime | None]
+    # Set when the person closed their account: personal data is gone, hours stay as anonymous totals.
+    closed_at: Mapped[datetime | None]
+    # The secret in the personal calendar feed URL; rotating it revokes old subscriptions.
+    calendar_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_urlsafe(24))
 
     branch: Mapped[Org | None] = relationship(foreign_keys=[branch_id])
     community: Mapped[Org | None] = relationship(foreign_keys=[community_id])
