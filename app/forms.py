@@ -71,6 +71,8 @@ class RegisterForm(FlaskForm):
                     Length(min=8, max=128, message=_l("The password needs at least 8 characters."))],
         render_kw={"autocomplete": "new-password", "minlength": 8},
     )
+    consent = BooleanField(_l("I have read and agree to the privacy notice"),
+                           validators=[DataRequired(_l("Please agree to the privacy notice to register."))])
 
 
 class ActivityForm(FlaskForm):
@@ -177,3 +179,25 @@ class HoursForm(FlaskForm):
 class ReasonForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(_l("Please give a reason.")), Length(max=500, message=TOO_LONG)],
                          render_kw={"maxlength": 500})
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your password."))],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a password.")),
+                                                        Length(min=8, max=128, message=_l("The password needs at least 8 characters."))],
+                        render_kw={"autocomplete": "new-password", "minlength": 8})
+
+
+class ChangePhoneForm(FlaskForm):
+    phone = PhoneField(_l("New mobile number"), validators=[DataRequired(_l("Enter your mobile number."))],
+                       render_kw={"inputmode": "tel", "autocomplete": "tel", "maxlength": 20})
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class CloseAccountForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))],
+                             render_kw={"autocomplete": "current-password"})
+    confirm = BooleanField(_l("I understand that my name and phone number will be deleted"),
+                           validators=[DataRequired(_l("Please confirm."))])

@@ -113,6 +113,7 @@ class Signup(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    # Confirmed by an organizer beyond capacity (an audited override): holds no seat of `capacity`.
     walk_in: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     activity: Mapped[Activity] = relationship(back_populates="signups")

@@ -3,7 +3,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import activities, auth, hours, main, manage, manage_posts, notifications, posts, review, roster
+    from . import account, activities, auth, hours, main, manage, manage_posts, notifications, posts, review, roster
 
-    for module in (main, auth, activities, notifications, manage, posts, hours, manage_posts, roster, review):
+    for module in (main, auth, account, activities, notifications, manage, posts, hours, manage_posts, roster, review):
         app.register_blueprint(module.bp)

@@ -1,13 +1,21 @@
 """Registering, signing in and role grants."""
+import secrets
 from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..database import begin_write
 from ..extensions import db
 from ..models import Org, RoleGrant, User
-from .errors import PhoneTaken
+from ..models.base import utcnow
+from .errors import PhoneTaken, WrongPassword
+
+
+# What a closed account is called in rosters and reports kept for the record (a name, not UI text).
+CLOSED_NAME = "已注销用户"
+PRIVACY_VERSION = "2026-11"
 
 
 @cache
@@ -21,10 +29,10 @@ def find_by_phone(phone: str) -> User | None:
 
 
 def register_user(name: str, phone: str, password: str, **fields) -> User:
-    """Create an account; the phone must be normalised already."""
+    """Create an account; the phone must be normalised already. Consent is to PRIVACY_VERSION."""
     if find_by_phone(phone) is not None:
         raise PhoneTaken()
-    user = User(name=name.strip(), phone=phone, **fields)
+    user = User(name=name.strip(), phone=phone, consent_version=PRIVACY_VERSION, consent_at=utcnow(), **fields)
     user.set_password(password)
     db.session.add(user)
     try:
@@ -51,3 +59,73 @@ def grant_role(user: User, role: str, org: Org | None = None) -> RoleGrant:
     db.session.add(grant)
     db.session.flush()
     return grant
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """A new password, only with the current one; other signed-in copies end."""
+    if not user.check_password(current):
+        raise WrongPassword()
+    user.set_password(new)
+    user.rotate_session_token()
+    db.session.flush()
+
+
+def change_phone(user: User, password: str, phone: str) -> None:
+    """A new phone number (normalised already), only with the password."""
+    if not user.check_password(password):
+        raise WrongPassword()
+    other = find_by_phone(phone)
+    if other is not None and other.id != user.id:
+        raise PhoneTaken()
+    user.phone = phone
+    db.session.flush()
+
+
+def close_account(user: User, password: str) -> None:
+    """Remove the person's personal data; their hours stay in reports as anonymous totals.
+
+    Live signups are cancelled (a freed seat goes to the next person waiting) and held posts released.
+    """
+    from .posts import my_posts, release_post
+    from .signups import cancel_signup, upcoming_signups
+
+    if not user.check_password(password):
+        raise WrongPassword()
+    begin_write()
+    for signup in upcoming_signups(user):
+        cancel_signup(user, signup.activity_id)
+    for post in my_posts(user):
+        release_post(user, post.id)
+    user.name = CLOSED_NAME
+    user.phone = f"0{user.id:010d}"[-11:]  # not a mobile number, still unique
+    user.password_hash = generate_password_hash(secrets.token_hex(16))
+    user.active = False
+    user.closed_at = utcnow()
+    user.community_id = None
+    user.rotate_session_token()
+    user.grants.clear()
+    db.session.flush()
+
+
+def personal_data(user: User) -> dict:
+    """Everything stored about the person, for them to download."""
+    from ..models import Notification, PostClaim, ServiceRecord, Signup
+
+    def rows(model, *order):
+        return list(db.session.scalars(select(model).where(model.user_id == user.id).order_by(*order)))
+
+    return {
+        "profile": {"name": user.name, "phone": user.phone, "member_type": user.member_type,
+                    "branch": user.branch.name if user.branch else None,
+                    "community": user.community.name if user.community else None,
+                    "registered_at": user.created_at, "consent_version": user.consent_version,
+                    "consent_at": user.consent_at},
+        "signups": [{"activity": s.activity.title, "status": s.status, "attendance": s.attendance,
+                     "signed_up_at": s.created_at} for s in rows(Signup, Signup.created_at)],
+        "post_claims": [{"post": c.post.title, "status": c.status, "claimed_at": c.claimed_at,
+                         "released_at": c.released_at} for c in rows(PostClaim, PostClaim.claimed_at)],
+        "service_records": [{"date": r.served_on, "hours": str(r.hours), "status": r.status, "source": r.source,
+                             "content": r.content, "place": r.place} for r in rows(ServiceRecord, ServiceRecord.served_on)],
+        "notifications": [{"kind": n.kind, "params": n.params, "at": n.created_at}
+                          for n in rows(Notification, Notification.created_at)],
+    }

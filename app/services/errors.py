@@ -98,3 +98,7 @@ class AlreadyReviewed(DomainError):
 
 class ReasonRequired(DomainError):
     message = _l("Please give a reason.")
+
+
+class WrongPassword(DomainError):
+    message = _l("The password is not right.")

@@ -43,13 +43,14 @@ def _take_seat(activity: Activity) -> bool:
     return result.rowcount == 1
 
 
-def _adjust(activity: Activity, confirmed: int = 0, waitlisted: int = 0) -> None:
+def _adjust(activity: Activity, confirmed: int = 0, waitlisted: int = 0, extra: int = 0) -> None:
     db.session.execute(
         update(Activity)
         .where(Activity.id == activity.id)
         .values(
             confirmed_count=Activity.confirmed_count + confirmed,
             waitlisted_count=Activity.waitlisted_count + waitlisted,
+            extra_count=Activity.extra_count + extra,
         )
         .execution_options(synchronize_session=False)
     )
@@ -104,18 +105,28 @@ def cancel_signup(user: User, activity_id: int) -> Signup:
         raise NotSignedUp()
     if activity.starts_at <= utcnow():
         raise SignupClosed()
-    was_confirmed = signup.status == "confirmed"
-    signup.status = "cancelled"
-    signup.cancelled_at = utcnow()
-    if was_confirmed:
+    frees_seat = signup.status == "confirmed" and not signup.walk_in
+    if signup.walk_in:
+        _adjust(activity, extra=-1)  # a walk-in beyond capacity held no seat
+    elif frees_seat:
         _adjust(activity, confirmed=-1)
     else:
         _adjust(activity, waitlisted=-1)
+    signup.status = "cancelled"
+    signup.cancelled_at = utcnow()
     db.session.flush()
     db.session.refresh(activity)
-    if was_confirmed:
+    if frees_seat:
         fill_seats(activity)
     return signup
+
+
+def upcoming_signups(user: User) -> list[Signup]:
+    """A person's live signups on activities that have not started."""
+    return list(db.session.scalars(
+        select(Signup).join(Activity, Activity.id == Signup.activity_id)
+        .where(Signup.user_id == user.id, Signup.status != "cancelled", Activity.starts_at > utcnow())
+    ))
 
 
 def waitlist(activity: Activity, limit: int | None = None) -> list[Signup]:

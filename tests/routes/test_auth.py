@@ -25,20 +25,23 @@ def test_normalize_phone(raw, expected):
 
 
 def test_register_creates_resident_and_signs_in(client, app):
-    response = client.post("/register", data={"name": "周小梅", "phone": "+86 139-1234-5678", "password": "longenough1"})
+    response = client.post("/register", data={"name": "周小梅", "phone": "+86 139-1234-5678", "password": "longenough1",
+                                              "consent": "y"})
     assert response.status_code == 303
     with app.app_context():
         user = db.session.scalar(select(User).where(User.phone == "13912345678"))
         assert user.name == "周小梅" and user.member_type is None
+        assert user.consent_version == "2026-11" and user.consent_at is not None
         assert user.password_hash != "longenough1" and user.check_password("longenough1")
     assert client.get("/").status_code == 200
     assert "周小梅" in client.get("/").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("form, field", [
-    ({"name": "", "phone": "13912345678", "password": "longenough1"}, "name"),
-    ({"name": "甲", "phone": "12345", "password": "longenough1"}, "phone"),
-    ({"name": "甲", "phone": "13912345678", "password": "short"}, "password"),
+    ({"name": "", "phone": "13912345678", "password": "longenough1", "consent": "y"}, "name"),
+    ({"name": "甲", "phone": "12345", "password": "longenough1", "consent": "y"}, "phone"),
+    ({"name": "甲", "phone": "13912345678", "password": "short", "consent": "y"}, "password"),
+    ({"name": "甲", "phone": "13912345678", "password": "longenough1"}, "consent"),
 ])
 def test_register_rejects_bad_input_and_writes_nothing(client, app, form, field):
     response = client.post("/register", data=form)
@@ -50,7 +53,8 @@ def test_register_rejects_bad_input_and_writes_nothing(client, app, form, field)
 
 def test_register_twice_with_one_phone_is_refused(client, make_user):
     make_user(phone="13912345678")
-    response = client.post("/register", data={"name": "乙", "phone": "13912345678", "password": "longenough1"})
+    response = client.post("/register", data={"name": "乙", "phone": "13912345678", "password": "longenough1",
+                                              "consent": "y"})
     assert response.status_code == 422
     assert 'id="phone-error"' in response.get_data(as_text=True)
 
