@@ -36,10 +36,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .errors import init_errors
     from .routes import register_blueprints
     from .security import init_security
+    from .timing import init_timing
 
     auth_setup.init_login(app)
     templating.init_templating(app)
     init_security(app)
+    init_timing(app)
     init_errors(app)
     register_blueprints(app)
     cli.register(app)

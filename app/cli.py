@@ -1,4 +1,4 @@
-"""Command-line tools: seed-demo, create-admin, backup."""
+"""Command-line tools: seed-demo, seed-scale, create-admin, backup."""
 import sqlite3
 from pathlib import Path
 
@@ -11,6 +11,10 @@ from .services.phones import normalize_phone
 
 
 def register(app: Flask) -> None:
+    from . import scale
+
+    scale.register(app)
+
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Load the demo org tree, accounts and activities (does nothing when present)."""

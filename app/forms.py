@@ -74,6 +74,12 @@ class RegisterForm(FlaskForm):
     consent = BooleanField(_l("I have read and agree to the privacy notice"),
                            validators=[DataRequired(_l("Please agree to the privacy notice to register."))])
 
+    def validate_password(self, field):
+        from .services.passwords import is_common
+
+        if field.data and is_common(field.data, normalize_phone(self.phone.data)):
+            raise ValidationError(_l("This password is too common and easy to guess. Please choose another."))
+
 
 class ActivityForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=120, message=TOO_LONG)],
@@ -201,3 +207,33 @@ class CloseAccountForm(FlaskForm):
                              render_kw={"autocomplete": "current-password"})
     confirm = BooleanField(_l("I understand that my name and phone number will be deleted"),
                            validators=[DataRequired(_l("Please confirm."))])
+
+
+class WalkInForm(FlaskForm):
+    phone = PhoneField(_l("Mobile number"), validators=[DataRequired(_l("Enter the mobile number."))],
+                       render_kw={"inputmode": "tel", "maxlength": 20})
+    name = StringField(_l("Name (for someone new)"), validators=[Optional(), Length(max=50, message=TOO_LONG)],
+                       render_kw={"maxlength": 50})
+
+
+class MessageForm(FlaskForm):
+    text = TextAreaField(_l("Message"), validators=[DataRequired(_l("Write the message first.")),
+                                                    Length(max=500, message=TOO_LONG)],
+                         render_kw={"maxlength": 500, "rows": 3})
+
+
+class SessionForm(FlaskForm):
+    starts_at = DateTimeLocalField(_l("Starts at"), format="%Y-%m-%dT%H:%M",
+                                   validators=[InputRequired(_l("Enter the start time."))])
+    ends_at = DateTimeLocalField(_l("Ends at"), format="%Y-%m-%dT%H:%M",
+                                 validators=[InputRequired(_l("Enter the end time."))])
+
+    def validate_ends_at(self, field):
+        if field.data and self.starts_at.data and field.data <= self.starts_at.data:
+            raise ValidationError(_l("The end must be after the start."))
+
+
+class CompletionForm(FlaskForm):
+    percent = IntegerField(_l("Attend at least this share of sessions to complete (%)"),
+                           validators=[InputRequired(_l("Enter a share.")), NumberRange(min=1, max=100)],
+                           render_kw={"inputmode": "numeric", "min": 1, "max": 100})

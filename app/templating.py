@@ -19,6 +19,14 @@ def when(dt: datetime | None) -> str:
     return f"{format_skeleton('MMMEd', local, locale=get_locale())} {local:%H:%M}"
 
 
+def when_range(start: datetime, end: datetime) -> str:
+    """Start to end; a same-day range names the day once: 12月3日周四 14:00–17:00."""
+    local_start, local_end = to_local(start), to_local(end)
+    if local_start.date() == local_end.date():
+        return f"{when(start)}–{local_end:%H:%M}"
+    return f"{when(start)} – {when(end)}"
+
+
 def day(value: datetime | date | None) -> str:
     """A calendar day in the reader's locale: 2026年11月28日; stored times are shown in local time."""
     if value is None:
@@ -46,7 +54,7 @@ def hours(value: Decimal | float | None) -> str:
 
 
 def init_templating(app: Flask) -> None:
-    app.jinja_env.filters.update(when=when, day=day, input_value=input_value, input_date=input_date, hours=hours,
+    app.jinja_env.filters.update(when=when, when_range=when_range, day=day, input_value=input_value, input_date=input_date, hours=hours,
                                  datetime_full=lambda dt: format_datetime(dt, "medium"))
 
     @app.context_processor

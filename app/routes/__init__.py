@@ -3,7 +3,12 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import account, activities, auth, hours, main, manage, manage_posts, notifications, posts, review, roster
+    from . import (account, activities, admin, admin_import, admin_people, auth, checkin, classes, hours, main,
+                   manage, manage_posts, notifications, posts, reports, review, roster, sheets)
 
-    for module in (main, auth, account, activities, notifications, manage, posts, hours, manage_posts, roster, review):
+    for module in (
+        main, auth, account, activities, checkin, classes, notifications, posts, hours, sheets,  # everyone
+        manage, manage_posts, roster, review, reports,  # organizers
+        admin, admin_people, admin_import,  # administration
+    ):
         app.register_blueprint(module.bp)

@@ -1,13 +1,13 @@
 """My account: profile, password and phone changes, my data, closing the account, the privacy notice."""
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
 from ..forms import ChangePasswordForm, ChangePhoneForm, CloseAccountForm
-from ..services import accounts
+from ..services import accounts, calendar
 from ..services.accounts import PRIVACY_VERSION
 from ..services.errors import DomainError
 
@@ -90,6 +90,16 @@ def close():
             flash(_("Your account is closed. Thank you for your service."), "info")
             return redirect(url_for("main.home"), 303)
     return _page(422, close_form=form)
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    """A person's calendar feed, for a phone calendar to subscribe to (the token is the secret)."""
+    user = calendar.user_by_calendar_token(token)
+    if user is None:
+        abort(404)
+    events = [(a, url_for("activities.show", activity_id=a.id, _external=True)) for a in calendar.feed_activities(user)]
+    return Response(calendar.calendar_file(events, name=_("Hongxin activities")), mimetype="text/calendar")
 
 
 @bp.get("/privacy")

@@ -6,13 +6,15 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..htmx import wants_fragment
-from ..models import Activity, Signup
+from ..forms import RegisterForm
+from ..models import Activity, Signup, User
 from ..models.activity import ACTIVITY_KINDS
-from ..services import signups
+from ..services import classes, signups
 from ..services.activities import ActivityFilter, visible_activities
-from ..services.calendar import activity_ics
+from ..services.calendar import calendar_file
 from ..services.errors import DomainError
 from ..services.scope import can_manage_org
+from .auth import register_from
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 
@@ -50,11 +52,35 @@ def _panel(activity: Activity) -> dict:
     return {"activity": activity, "signup": signup, "position": position}
 
 
+def _show(activity: Activity, join_form: RegisterForm | None = None, status: int = 200):
+    can_manage = current_user.is_authenticated and can_manage_org(current_user, activity.org)
+    completed = False
+    if activity.sessions and current_user.is_authenticated:
+        attended = classes.attended_counts(activity).get(current_user.id, 0)
+        completed = classes.has_completed(activity, attended)
+    return render_template("activities/show.html", can_manage=can_manage, completed=completed,
+                           join_form=join_form or RegisterForm(), **_panel(activity)), status
+
+
 @bp.get("/<int:activity_id>")
 def show(activity_id: int):
     """An activity's details and the signup panel."""
+    return _show(load_visible(activity_id))
+
+
+@bp.post("/<int:activity_id>/join")
+def join(activity_id: int):
+    """Register (name, phone, password) and sign up in one step: residents joining a class."""
     activity = load_visible(activity_id)
-    return render_template("activities/show.html", **_panel(activity))
+    if current_user.is_authenticated:
+        return redirect(url_for(".show", activity_id=activity_id), 303)
+    form = RegisterForm()
+    outcome = register_from(form)
+    if not isinstance(outcome, User):
+        if outcome:
+            flash(_("Too many attempts. Please try again in %(seconds)d seconds.", seconds=outcome), "error")
+        return _show(activity, form, 429 if outcome else 422)
+    return _run(signups.sign_up, activity_id, _signed_up_message)
 
 
 def _after_change(activity_id: int, status: int = 200):
@@ -74,7 +100,7 @@ def _run(action, activity_id: int, done: str):
         db.session.rollback()
         flash(str(exc), "error")
         return _after_change(activity_id, 409)
-    flash(done(signup), "success")
+    flash(done(signup), "info" if signup.status == "waitlisted" else "success")
     return _after_change(activity_id)
 
 
@@ -102,6 +128,6 @@ def cancel(activity_id: int):
 def calendar(activity_id: int):
     """The activity as a calendar file for the phone's calendar."""
     activity = load_visible(activity_id)
-    body = activity_ics(activity, url_for(".show", activity_id=activity.id, _external=True))
+    body = calendar_file([(activity, url_for(".show", activity_id=activity.id, _external=True))])
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="activity-{activity.id}.ics"'})

@@ -1,5 +1,5 @@
 """The home page, the health check and the language switch."""
-from flask import Blueprint, current_app, redirect, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -28,6 +28,12 @@ def healthz():
     """Ok when the database answers."""
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers that ignore the icon link ask here."""
+    return redirect(url_for("static", filename="img/icon.svg"), 301)
 
 
 @bp.get("/lang/<code>")

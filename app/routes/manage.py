@@ -1,4 +1,6 @@
 """Organizer tools for activities: list, create, edit, cancel, within the organizer's scope."""
+from types import SimpleNamespace
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -55,6 +57,16 @@ def new_activity():
             return redirect(url_for("activities.show", activity_id=activity.id), 303)
     status = 422 if request.method == "POST" else 200
     return render_template("manage/activity_form.html", form=form, activity=None), status
+
+
+@bp.get("/activities/<int:activity_id>/duplicate")
+@organizer_required
+def duplicate_activity(activity_id: int):
+    """The new-activity form filled in from an activity: its next session, a week later."""
+    source = activity_service.next_session(scoped_activity(activity_id))
+    form = _form(data={k: v for k, v in source.items() if k not in ("starts_at", "ends_at", "signup_deadline")})
+    form.fill_times(SimpleNamespace(**source))
+    return render_template("manage/activity_form.html", form=form, activity=None)
 
 
 @bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])

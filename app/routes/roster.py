@@ -11,12 +11,16 @@ from ..htmx import wants_fragment
 from ..models import Signup
 from ..models.activity import ATTENDANCE_OPENS_BEFORE
 from ..models.base import utcnow
-from ..services import records
+from ..forms import ATTENDANCE_LABELS, SIGNUP_STATUS_LABELS, MessageForm, WalkInForm
+from ..services import records, roster
 from ..services.errors import DomainError
+from ..services.exports import send_table
+from ..timeutil import to_local
 from .guards import organizer_required
 from .manage import scoped_activity
 
 bp = Blueprint("roster", __name__, url_prefix="/manage/activities")
+SHEET_ROWS = 25
 
 
 def roster_rows(activity_id: int) -> list[Signup]:
@@ -31,8 +35,11 @@ def roster_rows(activity_id: int) -> list[Signup]:
 def show(activity_id: int):
     """Everyone signed up, with attendance buttons from an hour before the start."""
     activity = scoped_activity(activity_id)
-    can_mark = utcnow() >= activity.starts_at - ATTENDANCE_OPENS_BEFORE
-    return render_template("roster/show.html", activity=activity, rows=roster_rows(activity.id), can_mark=can_mark)
+    rows = roster_rows(activity.id)
+    return render_template("roster/show.html", activity=activity, rows=rows,
+                           can_mark=utcnow() >= activity.starts_at - ATTENDANCE_OPENS_BEFORE,
+                           no_shows=roster.no_show_counts([s.user_id for s in rows]),
+                           walk_in_form=WalkInForm(), message_form=MessageForm())
 
 
 @bp.post("/<int:activity_id>/attendance")
@@ -58,3 +65,63 @@ def attendance(activity_id: int):
     if wants_fragment():
         return render_template("roster/_row.html", s=signup, can_mark=True, oob_flash=True)
     return redirect(url_for(".show", activity_id=activity.id), 303)
+
+
+@bp.post("/<int:activity_id>/walk-ins")
+@organizer_required
+def add_walk_in(activity_id: int):
+    """Add a person who turned up on the spot, confirmed even beyond capacity (audited)."""
+    activity = scoped_activity(activity_id)
+    form = WalkInForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for(".show", activity_id=activity.id), 303)
+    try:
+        signup = roster.add_walk_in(current_user, activity.id, form.phone.data, form.name.data or "")
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("%(name)s is confirmed.", name=signup.user.name) + (
+            " " + _("This is beyond capacity and has been recorded.") if signup.walk_in else ""), "success")
+    return redirect(url_for(".show", activity_id=activity.id), 303)
+
+
+@bp.post("/<int:activity_id>/message")
+@organizer_required
+def message(activity_id: int):
+    """Send a message to everyone confirmed or waiting."""
+    activity = scoped_activity(activity_id)
+    form = MessageForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(_("Write the message first."))
+        told = roster.message_everyone(current_user, activity, form.text.data)
+        db.session.commit()
+        flash(_("The message was sent to %(n)d people.", n=told), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for(".show", activity_id=activity.id), 303)
+
+
+@bp.get("/<int:activity_id>/roster.<any(csv, xlsx):fmt>")
+@organizer_required
+def export(activity_id: int, fmt: str):
+    """The roster as CSV or Excel: name, phone, status, attended, signed up at."""
+    activity = scoped_activity(activity_id)
+    header = [_("Name"), _("Mobile number"), _("Status"), _("Attendance"), _("Signed up at")]
+    rows = [[s.user.name, s.user.phone, str(SIGNUP_STATUS_LABELS[s.status]), str(ATTENDANCE_LABELS[s.attendance]),
+             to_local(s.created_at).strftime("%Y-%m-%d %H:%M")] for s in roster_rows(activity.id)]
+    return send_table(fmt, f"{activity.title}-{_('Roster')}", header, rows, title=_("Roster"))
+
+
+@bp.get("/<int:activity_id>/sign-in-sheet")
+@organizer_required
+def sign_in_sheet(activity_id: int):
+    """A printable paper sign-in sheet (签到表), 25 people a page."""
+    activity = scoped_activity(activity_id)
+    people = [s for s in roster_rows(activity.id) if s.status == "confirmed"]
+    pages = [people[i:i + SHEET_ROWS] for i in range(0, len(people), SHEET_ROWS)] or [[]]
+    return render_template("roster/sign_in_sheet.html", activity=activity, pages=pages, per_page=SHEET_ROWS)

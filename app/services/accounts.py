@@ -16,6 +16,12 @@ from .errors import PhoneTaken, WrongPassword
 # What a closed account is called in rosters and reports kept for the record (a name, not UI text).
 CLOSED_NAME = "已注销用户"
 PRIVACY_VERSION = "2026-11"
+# Accounts created for someone else (a walk-in, an import) start with a hash no password matches.
+UNUSABLE_PASSWORD = "!"
+
+
+def unusable_password() -> str:
+    return UNUSABLE_PASSWORD + secrets.token_hex(8)
 
 
 @cache
@@ -29,10 +35,16 @@ def find_by_phone(phone: str) -> User | None:
 
 
 def register_user(name: str, phone: str, password: str, **fields) -> User:
-    """Create an account; the phone must be normalised already. Consent is to PRIVACY_VERSION."""
-    if find_by_phone(phone) is not None:
+    """Create an account; the phone must be normalised already. Consent is to PRIVACY_VERSION.
+
+    A placeholder made for a walk-in or an imported member (no usable password yet) is taken over.
+    """
+    user = find_by_phone(phone)
+    if user is not None and not (user.password_hash.startswith(UNUSABLE_PASSWORD) and user.active):
         raise PhoneTaken()
-    user = User(name=name.strip(), phone=phone, consent_version=PRIVACY_VERSION, consent_at=utcnow(), **fields)
+    if user is None:
+        user = User(phone=phone, **fields)
+    user.name, user.consent_version, user.consent_at = name.strip(), PRIVACY_VERSION, utcnow()
     user.set_password(password)
     db.session.add(user)
     try:

@@ -1,6 +1,7 @@
 """Publishing, editing, cancelling and finding activities."""
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
@@ -111,3 +112,42 @@ def _live_user_ids(activity: Activity) -> list[int]:
     return list(db.session.scalars(
         select(Signup.user_id).where(Signup.activity_id == activity.id, Signup.status != "cancelled")
     ))
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def _cn_number(n: int) -> str:
+    """1..99 in Chinese numerals, as in 第十二期."""
+    tens, ones = divmod(n, 10)
+    return ((_CN_DIGITS[tens] if tens > 1 else "") + "十" if tens else "") + (_CN_DIGITS[ones] if ones or not tens else "")
+
+
+def _from_cn_number(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    if not text or any(c not in _CN_DIGITS + "十" for c in text):
+        return None
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return (_CN_DIGITS.index(tens) if tens else 1) * 10 + (_CN_DIGITS.index(ones) if ones else 0)
+    return _CN_DIGITS.index(text) if len(text) == 1 else None
+
+
+def next_title(title: str) -> str:
+    """读书会第四期 → 读书会第五期; 第3期 → 第4期; other titles stay as they are."""
+    match = re.search(r"第([零一二三四五六七八九十\d]+)期", title)
+    number = _from_cn_number(match.group(1)) if match else None
+    if number is None or number >= 99:
+        return title
+    new = str(number + 1) if match.group(1).isdigit() else _cn_number(number + 1)
+    return title[:match.start(1)] + new + title[match.end(1):]
+
+
+def next_session(activity: Activity, gap: timedelta = timedelta(days=7)) -> dict:
+    """The fields of the next session of an activity: the same settings, a week later."""
+    data = {key: getattr(activity, key) for key in EDITABLE}
+    data["title"] = next_title(activity.title)
+    for key in ("starts_at", "ends_at", "signup_deadline"):
+        data[key] = data[key] + gap if data[key] else None
+    return data

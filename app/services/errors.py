@@ -102,3 +102,27 @@ class ReasonRequired(DomainError):
 
 class WrongPassword(DomainError):
     message = _l("The password is not right.")
+
+
+class CheckinExpired(DomainError):
+    message = _l("This check-in code has expired. Please scan the code on the organizer's phone again.")
+
+
+class CheckinWrongCode(DomainError):
+    message = _l("This check-in code is not for this activity.")
+
+
+class CheckinNotOpen(DomainError):
+    message = _l("Check-in opens one hour before the start and closes an hour after the end.")
+
+
+class CheckinNotConfirmed(DomainError):
+    message = _l("You are not confirmed for this activity, so you cannot check in. Please talk to the organizer.")
+
+
+class SessionOutOfOrder(DomainError):
+    message = _l("A session must end after it starts.")
+
+
+class NotCompleted(DomainError):
+    message = _l("The class is not completed yet.")

@@ -1,0 +1,97 @@
+"""People in my scope: search, a person's record, branch and member type, deactivation."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from ..extensions import db
+from ..forms_admin import MEMBER_TYPE_LABELS, ROLE_LABELS, MembershipForm
+from ..htmx import wants_fragment
+from ..models import User
+from ..services import people
+from ..services.errors import DomainError
+from .admin import apply_form
+from .guards import organizer_required
+
+bp = Blueprint("admin_people", __name__, url_prefix="/admin/people")
+
+
+def scoped_person(user_id: int) -> User:
+    """The person if their branch or community is in my scope, else 404."""
+    return db.one_or_404(select(User).where(User.id == user_id, people.person_in_scope(current_user)))
+
+
+@bp.get("")
+@organizer_required
+def index():
+    """Search people in my scope by name or phone; the results swap in place as one types."""
+    q = (request.args.get("q") or "").strip()[:50]
+    found = people.search_people(current_user, q)
+    template = "admin/_people_results.html" if wants_fragment() else "admin/people.html"
+    return render_template(template, q=q, found=found, member_type_labels=MEMBER_TYPE_LABELS)
+
+
+def _membership_form(person: User, **kwargs) -> MembershipForm:
+    form = MembershipForm(**kwargs)
+    branches = people.managed_branches(current_user)
+    # The current branch stays selectable, so changing only the member type keeps it.
+    if person.branch is not None and person.branch not in branches:
+        branches.insert(0, person.branch)
+    form.branch_id.choices = [SelectChoice(0, _("No branch"))] + [SelectChoice(b.id, b.name) for b in branches]
+    return form
+
+
+def _page(person: User, status: int = 200, form: MembershipForm | None = None):
+    form = form or _membership_form(person, formdata=None, branch_id=person.branch_id or 0,
+                                    member_type=person.member_type or "")
+    grants = people.person_grants(current_user, person)
+    return render_template("admin/person.html", person=person, summary=people.profile_summary(person), form=form,
+                           grants=grants, can_manage=people.can_manage_person(current_user, person),
+                           member_type_labels=MEMBER_TYPE_LABELS, role_labels=ROLE_LABELS), status
+
+
+@bp.get("/<int:user_id>")
+@organizer_required
+def show(user_id: int):
+    """A person's details, signups, no-shows, posts, hours and roles."""
+    return _page(scoped_person(user_id))
+
+
+@bp.post("/<int:user_id>/membership")
+@organizer_required
+def change_membership(user_id: int):
+    """Move a person to another branch or change their member type."""
+    person = scoped_person(user_id)
+    form = _membership_form(person)
+    done = apply_form(form, "branch_id",
+                      lambda: people.change_membership(current_user, person, form.branch_id.data or None,
+                                                       form.member_type.data or None),
+                      _("The membership is saved."), url_for(".show", user_id=user_id))
+    return done or _page(person, 422, form)
+
+
+def _switch(user_id: int, action, done: str):
+    person = scoped_person(user_id)
+    try:
+        action(current_user, person)
+        db.session.commit()
+        flash(done, "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for(".show", user_id=user_id), 303)
+
+
+@bp.post("/<int:user_id>/deactivate")
+@organizer_required
+def deactivate(user_id: int):
+    """Switch an account off; it is signed out everywhere at once."""
+    return _switch(user_id, people.deactivate_user, _("The account is deactivated and signed out everywhere."))
+
+
+@bp.post("/<int:user_id>/reactivate")
+@organizer_required
+def reactivate(user_id: int):
+    """Let a deactivated person sign in again."""
+    return _switch(user_id, people.reactivate_user, _("The account is active again."))

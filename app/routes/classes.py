@@ -1,0 +1,127 @@
+"""Training classes: sessions, attendance per session, completion and its certificate."""
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..errors import error_response
+from ..extensions import db
+from ..forms import CompletionForm, SessionForm
+from ..htmx import wants_fragment
+from ..models import ActivitySession, Signup
+from ..services import classes
+from ..services.errors import DomainError
+from ..timeutil import from_local
+from .activities import load_visible
+from .guards import organizer_required
+from .manage import scoped_activity
+
+bp = Blueprint("classes", __name__)
+
+
+def _sessions_page(activity, session_form=None, completion_form=None, status=200):
+    completion_form = completion_form or CompletionForm(
+        percent=int((activity.completion_share or classes.DEFAULT_SHARE) * 100))
+    return render_template("classes/sessions.html", activity=activity, form=session_form or SessionForm(),
+                           completion_form=completion_form), status
+
+
+@bp.route("/manage/activities/<int:activity_id>/sessions", methods=["GET", "POST"])
+@organizer_required
+def sessions(activity_id: int):
+    """The sessions of a class; add one."""
+    activity = scoped_activity(activity_id)
+    form = SessionForm()
+    if not form.validate_on_submit():
+        return _sessions_page(activity, form, status=422 if request.method == "POST" else 200)
+    try:
+        classes.add_session(current_user, activity.id, from_local(form.starts_at.data), from_local(form.ends_at.data))
+        db.session.commit()
+        flash(_("The session is added."), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for(".sessions", activity_id=activity_id), 303)
+
+
+@bp.post("/manage/activities/<int:activity_id>/sessions/<int:session_id>/delete")
+@organizer_required
+def remove_session(activity_id: int, session_id: int):
+    scoped_activity(activity_id)
+    classes.remove_session(current_user, activity_id, session_id)
+    db.session.commit()
+    flash(_("The session is removed."), "success")
+    return redirect(url_for(".sessions", activity_id=activity_id), 303)
+
+
+@bp.post("/manage/activities/<int:activity_id>/completion")
+@organizer_required
+def completion_share(activity_id: int):
+    """The share of sessions a person must attend to complete the class."""
+    activity = scoped_activity(activity_id)
+    form = CompletionForm()
+    if not form.validate_on_submit():
+        return _sessions_page(activity, completion_form=form, status=422)
+    classes.set_completion_share(current_user, activity, Decimal(form.percent.data) / 100)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for(".sessions", activity_id=activity_id), 303)
+
+
+def _scoped_session(activity_id: int, session_id: int) -> ActivitySession:
+    scoped_activity(activity_id)
+    return db.one_or_404(select(ActivitySession).where(ActivitySession.id == session_id,
+                                                       ActivitySession.activity_id == activity_id))
+
+
+def _confirmed(activity_id: int) -> list[Signup]:
+    return list(db.session.scalars(select(Signup).options(joinedload(Signup.user)).where(
+        Signup.activity_id == activity_id, Signup.status == "confirmed").order_by(Signup.created_at)))
+
+
+@bp.get("/manage/activities/<int:activity_id>/sessions/<int:session_id>")
+@organizer_required
+def session_roster(activity_id: int, session_id: int):
+    """Attendance for one session, marked in place."""
+    session = _scoped_session(activity_id, session_id)
+    return render_template("classes/session_roster.html", session=session, activity=session.activity,
+                           rows=_confirmed(activity_id), marks=classes.session_marks(session))
+
+
+@bp.post("/manage/activities/<int:activity_id>/sessions/<int:session_id>/attendance")
+@organizer_required
+def mark_session(activity_id: int, session_id: int):
+    """Mark one person at one session."""
+    session = _scoped_session(activity_id, session_id)
+    user_id, attended = request.form.get("user_id", type=int), request.form.get("attended")
+    try:
+        if user_id is None or attended not in ("yes", "no"):
+            raise DomainError(_("Choose a person and attended or absent."))
+        classes.mark_session(current_user, session, user_id, attended == "yes")
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        if wants_fragment():
+            return error_response(409, str(exc))
+        flash(str(exc), "error")
+        return redirect(url_for(".session_roster", activity_id=activity_id, session_id=session_id), 303)
+    if wants_fragment():
+        signup = db.session.scalar(select(Signup).where(Signup.activity_id == activity_id, Signup.user_id == user_id,
+                                                        Signup.status == "confirmed"))
+        return render_template("classes/_session_row.html", s=signup, session=session,
+                               marks=classes.session_marks(session))
+    return redirect(url_for(".session_roster", activity_id=activity_id, session_id=session_id), 303)
+
+
+@bp.get("/activities/<int:activity_id>/completion")
+@login_required
+def certificate(activity_id: int):
+    """The completion certificate of a class, for a person who completed it."""
+    activity = load_visible(activity_id)
+    attended = classes.attended_counts(activity).get(current_user.id, 0)
+    if not classes.has_completed(activity, attended):
+        abort(404)
+    return render_template("classes/certificate.html", activity=activity, attended=attended)

@@ -1,0 +1,56 @@
+"""Roll-up reports for organizers: the org tree with hours, one org's report, and its exports."""
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Org
+from ..services import reports as report_service
+from ..services.exports import send_table
+from ..services.scope import org_in_scope
+from .guards import organizer_required
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def scoped_org(org_id: int) -> Org:
+    """The org if the organizer's scope covers it, else 404."""
+    return db.one_or_404(select(Org).where(Org.id == org_id, org_in_scope(current_user)))
+
+
+def asked_period() -> report_service.Period:
+    """The period in the query string (`from`, `to`), else this calendar year."""
+    return report_service.parse_period(request.args.get("from"), request.args.get("to"))
+
+
+@bp.get("")
+@organizer_required
+def index():
+    """The orgs the organizer manages, each with its approved hours for the period."""
+    period = asked_period()
+    tree = report_service.scope_tree(current_user, period)
+    return render_template("reports/index.html", tree=tree, period=period, org_kinds=report_service.ORG_KIND_LABELS)
+
+
+@bp.get("/orgs/<int:org_id>")
+@organizer_required
+def show(org_id: int):
+    """One org's report: per child (or per member of a branch), per month, per kind."""
+    org = scoped_org(org_id)
+    report = report_service.org_report(org, asked_period())
+    return render_template("reports/show.html", report=report,
+                           ancestors=report_service.ancestors_in_scope(current_user, org),
+                           org_kinds=report_service.ORG_KIND_LABELS, sources=report_service.SOURCE_LABELS,
+                           row_label=report_service.row_label)
+
+
+@bp.get("/orgs/<int:org_id>.<any(csv, xlsx):fmt>")
+@organizer_required
+def export(org_id: int, fmt: str):
+    """The per-child table as a CSV or XLSX download."""
+    org = scoped_org(org_id)
+    period = asked_period()
+    header, rows = report_service.report_table(org, period)
+    filename = f"{org.name}-{period.start}-{period.end}"
+    return send_table(fmt, filename, header, rows, title=_("Report"))

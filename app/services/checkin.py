@@ -1,0 +1,59 @@
+"""Self check-in with a QR code that changes every minute.
+
+The code is `<minute>-<mac>`: the minute it was shown and an HMAC of (activity, minute) under the
+app's secret key, so a code cannot be made up, moved to another activity or kept for later.
+"""
+import hashlib
+import hmac
+import time
+from datetime import timedelta
+
+from flask import current_app
+
+from ..models import Activity, Signup, User
+from ..models.activity import ATTENDANCE_OPENS_BEFORE
+from ..models.base import utcnow
+from .errors import CheckinExpired, CheckinNotConfirmed, CheckinNotOpen, CheckinWrongCode, NotConfirmed
+from .records import mark_attendance
+
+PERIOD = 60
+# A code shown in the previous minute still works: a phone camera is not instant.
+GRACE_PERIODS = 1
+CLOSES_AFTER_END = timedelta(hours=1)
+
+
+def _mac(activity_id: int, minute: int) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"checkin:{activity_id}:{minute}".encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def current_code(activity_id: int, now: float | None = None) -> str:
+    minute = int((now or time.time()) // PERIOD)
+    return f"{minute}-{_mac(activity_id, minute)}"
+
+
+def is_open(activity: Activity) -> bool:
+    now = utcnow()
+    return (activity.status == "published"
+            and activity.starts_at - ATTENDANCE_OPENS_BEFORE <= now <= activity.ends_at + CLOSES_AFTER_END)
+
+
+def verify_code(activity: Activity, code: str, now: float | None = None) -> None:
+    """Raise the reason a code does not check anyone in to this activity now."""
+    minute_text, _, mac = (code or "").partition("-")
+    if not minute_text.isdigit() or not hmac.compare_digest(mac, _mac(activity.id, int(minute_text))):
+        raise CheckinWrongCode()
+    if not is_open(activity):
+        raise CheckinNotOpen()
+    age = int((now or time.time()) // PERIOD) - int(minute_text)
+    if not 0 <= age <= GRACE_PERIODS:
+        raise CheckinExpired()
+
+
+def check_in(user: User, activity: Activity, code: str) -> Signup:
+    """Mark the person attended (crediting the activity's hours) when the code is good."""
+    verify_code(activity, code)
+    try:
+        return mark_attendance(user, activity.id, user.id, True)
+    except NotConfirmed as exc:
+        raise CheckinNotConfirmed() from exc

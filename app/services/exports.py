@@ -1,0 +1,70 @@
+"""Spreadsheet exports (reports, rosters): CSV in UTF-8 with BOM and XLSX, safe to open in Excel."""
+import csv
+import io
+from decimal import Decimal
+from urllib.parse import quote
+
+from flask import Response
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+# A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def neutralise(value):
+    """A cell value a spreadsheet shows as text and never runs: text that could start a formula gets a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"  # 2.0 → 2, never 1E+1
+    return neutralise(value)
+
+
+def csv_bytes(header: list[str], rows: list[list]) -> bytes:
+    """The table as CSV; the BOM makes Excel read the UTF-8 (Chinese) correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in [header, *rows]:
+        writer.writerow([_csv_cell(v) for v in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(header: list[str], rows: list[list], title: str = "Sheet") -> bytes:
+    """The table as an XLSX workbook with one sheet; numbers stay numbers."""
+    workbook = Workbook()
+    sheet = workbook.active
+    # Sheet names: at most 31 characters, none of []:*?/\ .
+    sheet.title = "".join(c for c in title if c not in "[]:*?/\\")[:31] or "Sheet"
+    for row in [header, *rows]:
+        # openpyxl refuses control characters that XML cannot hold.
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", neutralise(v)) if isinstance(v, str) else v for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header: an ASCII name for old clients and the UTF-8 name (RFC 5987) for the rest."""
+    stem, dot, ext = filename.rpartition(".")
+    ascii_stem = "".join(c for c in stem if c.isascii() and (c.isalnum() or c in "-_.")).strip("-_.")
+    fallback = f"{ascii_stem or 'export'}{dot}{ext}"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def send_table(fmt: str, filename: str, header: list[str], rows: list[list], title: str = "Sheet") -> Response:
+    """A download of the table as `csv` or `xlsx`."""
+    body = csv_bytes(header, rows) if fmt == "csv" else xlsx_bytes(header, rows, title)
+    response = Response(body, content_type=MIMETYPES[fmt])
+    response.headers["Content-Disposition"] = content_disposition(f"{filename}.{fmt}")
+    return response

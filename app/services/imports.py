@@ -1,0 +1,307 @@
+"""Importing party members from a roster (CSV or XLSX): parse, check every row, then import in chunks.
+
+Nothing is written until the preview is confirmed; the valid rows then wait in an ImportJob and
+each step imports one chunk in its own transaction, so a progress bar can follow a long file.
+Rows are matched by phone, so importing the same file twice changes nothing.
+"""
+import csv
+import io
+import json
+import zipfile
+from collections import Counter
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from ..database import begin_write
+from ..extensions import db
+from ..models import ImportJob, Org, User
+from .accounts import unusable_password
+from .audit import record_event
+from .errors import DomainError
+from .people import can_manage_person
+from .phones import normalize_phone
+from .scope import org_in_scope
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 5000
+CHUNK = 200
+NAME_MAX = 50
+# Header spellings people use, Chinese and English, compared without spaces, case or underscores.
+HEADERS = {
+    "name": ("姓名", "名字", "name"),
+    "phone": ("手机号", "手机", "手机号码", "联系电话", "电话", "phone", "mobile"),
+    "branch": ("党支部", "支部", "所在支部", "所在党支部", "branch"),
+    "member_type": ("党员类型", "类型", "类别", "membertype", "type"),
+}
+MEMBER_TYPE_NAMES = {
+    "社区党员": "community", "社区": "community", "community": "community",
+    "在职党员": "in_service", "在职": "in_service", "in_service": "in_service", "in-service": "in_service",
+    "inservice": "in_service",
+    "离退休党员": "retired", "离退休": "retired", "退休党员": "retired", "退休": "retired", "retired": "retired",
+    "流动党员": "flowing", "流动": "flowing", "flowing": "flowing",
+}
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
+
+
+class RosterUnreadable(DomainError):
+    message = _l("This file cannot be read. Save it as an Excel workbook (.xlsx) or a CSV file and try again.")
+
+
+class RosterTooLarge(DomainError):
+    message = _l("The file is larger than 2 MB.")
+
+
+class RosterTooLong(DomainError):
+    message = _l("The file has more than 5000 rows; split it into smaller files.")
+
+
+class RosterEmpty(DomainError):
+    message = _l("The file has no rows of members.")
+
+
+class RosterColumnsMissing(DomainError):
+    message = _l("The first row must name the columns: 姓名 (name), 手机号 (phone), 党支部 (branch), 党员类型 (member type).")
+
+
+def read_upload(stream) -> bytes:
+    """The uploaded bytes, refusing more than MAX_BYTES without reading the rest."""
+    data = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise RosterTooLarge()
+    return data
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 with or without BOM, else GB18030 (Excel on Chinese Windows saves CSV in GBK)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise RosterUnreadable() from exc
+
+
+def _csv_rows(data: bytes):
+    text = _decode(data)
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+def _xlsx_rows(data: bytes):
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            yield from book.worksheets[0].iter_rows(values_only=True)
+        finally:
+            book.close()
+    except (zipfile.BadZipFile, InvalidFileException, OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise RosterUnreadable() from exc
+
+
+def _cell(value) -> str:
+    """A cell as text; Excel keeps a phone typed without quotes as a number (13800000003.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _key(header: str) -> str:
+    return header.replace(" ", "").replace("_", "").replace("\u3000", "").lower()
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    wanted = {_key(spelling): field for field, spellings in HEADERS.items() for spelling in spellings}
+    columns: dict[str, int] = {}
+    for index, text in enumerate(header):
+        field = wanted.get(_key(text))
+        if field and field not in columns:
+            columns[field] = index
+    if len(columns) < len(HEADERS):
+        raise RosterColumnsMissing()
+    return columns
+
+
+def parse_roster(data: bytes) -> list[dict]:
+    """The data rows of a roster as {line, name, phone, branch, member_type} texts."""
+    if data.startswith(OLE_MAGIC):
+        raise RosterUnreadable()
+    rows = _xlsx_rows(data) if data.startswith(XLSX_MAGIC) else _csv_rows(data)
+    columns, parsed = None, []
+    try:
+        for line, row in enumerate(rows, start=1):
+            # A sheet padded with a million empty rows must not keep the request busy.
+            if line > 4 * MAX_ROWS:
+                raise RosterTooLong()
+            cells = [_cell(v) for v in row]
+            if not any(cells):
+                continue
+            if columns is None:
+                columns = _columns(cells)
+                continue
+            if len(parsed) == MAX_ROWS:
+                raise RosterTooLong()
+            parsed.append({"line": line, **{f: cells[i] if i < len(cells) else "" for f, i in columns.items()}})
+    except csv.Error as exc:
+        raise RosterUnreadable() from exc
+    if not parsed:
+        raise RosterEmpty()
+    return parsed
+
+
+def _branches(actor: User) -> tuple[dict[str, list[int]], set[str]]:
+    """Branch ids in scope by name (also "parent/name", for names that repeat), and every branch's names."""
+    parent = aliased(Org)
+    in_scope: dict[str, list[int]] = {}
+    known: set[str] = set()
+    rows = db.session.execute(select(Org.id, Org.name, parent.name, org_in_scope(actor))
+                              .outerjoin(parent, parent.id == Org.parent_id).where(Org.kind == "branch"))
+    for org_id, name, parent_name, managed in rows:
+        for key in (name, f"{parent_name}/{name}"):
+            known.add(key)
+            if managed:
+                in_scope.setdefault(key, []).append(org_id)
+    return in_scope, known
+
+
+def _people_by_phone(phones) -> dict[str, User]:
+    phones, found = sorted(set(phones)), {}
+    for start in range(0, len(phones), 500):
+        for user in db.session.scalars(select(User).where(User.phone.in_(phones[start:start + 500]))):
+            found[user.phone] = user
+    return found
+
+
+def check_rows(actor: User, raw: list[dict]) -> list[dict]:
+    """Each row with its problems (codes) and what importing it would do: create, update or nothing."""
+    in_scope, all_branches = _branches(actor)
+    first_line: dict[str, int] = {}
+    rows = []
+    for r in raw:
+        problems = []
+        phone = normalize_phone(r["phone"])
+        if not r["name"]:
+            problems.append("name_missing")
+        elif len(r["name"]) > NAME_MAX:
+            problems.append("name_too_long")
+        if phone is None:
+            problems.append("bad_phone")
+        elif phone in first_line:
+            problems.append("duplicate_phone")
+        else:
+            first_line[phone] = r["line"]
+        branch = r["branch"].replace("／", "/")
+        branch_ids = in_scope.get(branch, [])
+        if len(branch_ids) > 1:
+            problems.append("ambiguous_branch")
+        elif not branch_ids:
+            problems.append("branch_out_of_scope" if branch in all_branches else "unknown_branch")
+        member_type = MEMBER_TYPE_NAMES.get(_key(r["member_type"])) or MEMBER_TYPE_NAMES.get(r["member_type"])
+        if member_type is None:
+            problems.append("unknown_member_type")
+        rows.append({**r, "phone": phone or r["phone"], "branch_id": branch_ids[0] if len(branch_ids) == 1 else None,
+                     "member_type_code": member_type, "problems": problems, "action": None,
+                     "first_line": first_line.get(phone) if "duplicate_phone" in problems else None})
+    people = _people_by_phone(r["phone"] for r in rows if "bad_phone" not in r["problems"])
+    for r in rows:
+        person = people.get(r["phone"])
+        if person is not None and not can_manage_person(actor, person):
+            r["problems"].append("protected")
+        if not r["problems"]:
+            r["action"] = _action(person, r)
+    return rows
+
+
+def _action(person: User | None, row: dict) -> str:
+    if person is None:
+        return "create"
+    if (person.branch_id, person.member_type) != (row["branch_id"], row["member_type_code"]):
+        return "update"
+    return "unchanged"
+
+
+def create_import(actor: User, filename: str, data: bytes) -> ImportJob:
+    """Parse and check a roster; the job holds every row for the preview and nothing else is written."""
+    rows = check_rows(actor, parse_roster(data))
+    job = ImportJob(created_by_id=actor.id, filename=(filename or "")[:200], rows_json=json.dumps(rows, ensure_ascii=False),
+                    total=sum(1 for r in rows if not r["problems"]), status="preview")
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def job_rows(job: ImportJob) -> list[dict]:
+    """Every checked row of the job, in file order."""
+    return json.loads(job.rows_json)
+
+
+def preview(job: ImportJob, limit: int = 300) -> tuple[list[dict], Counter]:
+    """The rows to show, problems first, then updates, new people and rows that change nothing; and the counts."""
+    order = {"problem": 0, "update": 1, "create": 2, "unchanged": 3}
+    rows = sorted(job_rows(job), key=lambda r: (order[r["action"] or "problem"], r["line"]))
+    return rows[:limit], Counter(r["action"] or "problem" for r in rows)
+
+
+def run_import_step(actor: User, job_id: int) -> ImportJob:
+    """Import the next chunk of a job's valid rows; its own transaction, idempotent by phone."""
+    begin_write()
+    job = db.session.execute(
+        select(ImportJob).where(ImportJob.id == job_id, ImportJob.created_by_id == actor.id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+    if job.status == "finished":
+        return job
+    if job.status == "preview":
+        job.status = "running"
+        record_event(actor, "import.start", job, filename=job.filename, total=job.total)
+    chunk = [r for r in job_rows(job) if not r["problems"]][job.done:job.done + CHUNK]
+    try:
+        created, updated = _import_chunk(actor, job, chunk)
+    except IntegrityError as exc:  # someone registered one of these phones a moment ago
+        raise DomainError(_l("Someone changed these people meanwhile; please try again.")) from exc
+    job.done += len(chunk)
+    job.created += created
+    job.updated += updated
+    if job.done >= job.total:
+        job.status = "finished"
+        record_event(actor, "import.finish", job, created=job.created, updated=job.updated)
+    db.session.flush()
+    return job
+
+
+def _import_chunk(actor: User, job: ImportJob, chunk: list[dict]) -> tuple[int, int]:
+    """Create people who are new and update those whose branch or member type differ."""
+    # Scope is checked again: the actor's roles may have changed since the preview.
+    branch_ids = set(db.session.scalars(select(Org.id).where(Org.kind == "branch", org_in_scope(actor))))
+    people = _people_by_phone(r["phone"] for r in chunk)
+    new, updated = [], 0
+    for r in chunk:
+        person = people.get(r["phone"])
+        if r["branch_id"] not in branch_ids or (person is not None and not can_manage_person(actor, person)):
+            continue
+        if person is None:
+            new.append(User(name=r["name"], phone=r["phone"], password_hash=unusable_password(),
+                            member_type=r["member_type_code"], branch_id=r["branch_id"]))
+        elif _action(person, r) == "update":
+            record_event(actor, "user.membership", person, branch_id=r["branch_id"], was_branch_id=person.branch_id,
+                         member_type=r["member_type_code"], was_member_type=person.member_type, import_job=job.id)
+            person.branch_id, person.member_type = r["branch_id"], r["member_type_code"]
+            updated += 1
+    db.session.add_all(new)
+    db.session.flush()
+    for person in new:
+        record_event(actor, "user.import", person, import_job=job.id, branch_id=person.branch_id)
+    return len(new), updated

@@ -1,0 +1,27 @@
+"""The password policy: scrypt at OWASP's recommended cost, at least 8 characters, no common ones."""
+from functools import cache
+from pathlib import Path
+
+from werkzeug.security import generate_password_hash
+
+# OWASP Password Storage Cheat Sheet: scrypt with N=2^17, r=8, p=1 (128 MiB, about half a second).
+HASH_METHOD = "scrypt:131072:8:1"
+MIN_LENGTH = 8
+COMMON_FILE = Path(__file__).resolve().parent.parent / "common_passwords.txt"
+
+
+def hash_password(password: str) -> str:
+    """The salted scrypt hash stored for a password."""
+    return generate_password_hash(password, method=HASH_METHOD)
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    lines = COMMON_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def is_common(password: str, phone: str | None = None) -> bool:
+    """True for a password on the common list, or one built on the person's phone number."""
+    candidate = password.strip().lower()
+    return candidate in common_passwords() or (bool(phone) and phone in candidate)

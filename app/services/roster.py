@@ -1,0 +1,66 @@
+"""Running an activity on the day: walk-ins, no-show records, messages to everyone on it."""
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Activity, Signup, User
+from ..models.base import utcnow
+from .accounts import find_by_phone, unusable_password
+from .audit import record_event
+from .errors import ActivityNotEditable, AlreadySignedUp, ReasonRequired
+from .notifications import notify
+from .signups import _adjust, _take_seat, live_signup, lock_activity
+
+
+def add_walk_in(actor: User, activity_id: int, phone: str, name: str = "") -> Signup:
+    """Confirm a person who turned up, by phone; beyond capacity this is an audited override.
+
+    Someone unknown gets a resident account (no usable password yet: they register with the
+    same phone to set one).
+    """
+    activity = lock_activity(activity_id)
+    if activity.status != "published":
+        raise ActivityNotEditable()
+    person = find_by_phone(phone)
+    if person is None:
+        person = User(phone=phone, name=name.strip() or phone[-4:], password_hash=unusable_password())
+        db.session.add(person)
+        db.session.flush()
+        record_event(actor, "user.create_walk_in", person)
+    signup = live_signup(activity.id, person.id)
+    if signup is not None and signup.status == "confirmed":
+        raise AlreadySignedUp()
+    now = utcnow()
+    seat = _take_seat(activity)
+    if signup is None:
+        signup = Signup(activity_id=activity.id, user_id=person.id, created_at=now)
+        db.session.add(signup)
+    else:
+        _adjust(activity, waitlisted=-1)
+    signup.status, signup.confirmed_at, signup.walk_in = "confirmed", now, not seat
+    if not seat:
+        _adjust(activity, extra=1)
+    db.session.flush()
+    record_event(actor, "signup.walk_in", signup, over_capacity=not seat, user_id=person.id)
+    db.session.refresh(activity)
+    return signup
+
+
+def no_show_counts(user_ids: list[int]) -> dict[int, int]:
+    """How often each person was marked absent, across all activities (one query)."""
+    if not user_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Signup.user_id, func.count()).where(Signup.user_id.in_(user_ids), Signup.attendance == "absent")
+        .group_by(Signup.user_id)).all())
+
+
+def message_everyone(actor: User, activity: Activity, text: str) -> int:
+    """Send an in-app message to everyone confirmed or waiting; returns how many were told."""
+    text = (text or "").strip()
+    if not text:
+        raise ReasonRequired()
+    user_ids = list(db.session.scalars(
+        select(Signup.user_id).where(Signup.activity_id == activity.id, Signup.status != "cancelled")))
+    notify(user_ids, "message", activity, title=activity.title, text=text[:500])
+    record_event(actor, "activity.message", activity, text=text[:500], recipients=len(user_ids))
+    return len(user_ids)

@@ -1,0 +1,1 @@
+"""Browser tests: Chromium through Playwright, at a phone viewport, in Chinese."""
