@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import auth_setup, cli, templating
+    from .assets import init_assets
     from .errors import init_errors
     from .routes import register_blueprints
     from .security import init_security
@@ -43,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_security(app)
     init_timing(app)
     init_errors(app)
+    init_assets(app)
     register_blueprints(app)
     cli.register(app)
     return app

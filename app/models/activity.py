@@ -31,6 +31,8 @@ class Activity(db.Model):
                         name="completion_share_range"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_activities_status_starts_at", "status", "starts_at"),
+        # The upcoming list seeks activities that have not ended.
+        Index("ix_activities_status_ends_at", "status", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -28,6 +28,14 @@ class ServiceRecord(db.Model):
         Index("ix_service_records_user_date", "user_id", "served_on"),
         Index("ix_service_records_status_org", "status", "org_id"),
         Index("ix_service_records_report", "status", "served_on", "branch_id", "hours"),
+        # Reports: the org a record counts for, then everything a report reads, so one index-only
+        # pass per org of the subtree serves the page (see services/reports.py).
+        Index("ix_service_records_place", text("(coalesce(branch_id, org_id))"), "status", "served_on",
+              "activity_id", "source", "hours", "branch_id", "org_id"),
+        # The approval queue reads only what is open, never the million settled records.
+        Index("ix_service_records_review", "created_at", "id",
+              sqlite_where=text("status = 'pending' OR correction_request != ''"),
+              postgresql_where=text("status = 'pending' OR correction_request != ''")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

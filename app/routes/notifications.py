@@ -14,6 +14,8 @@ def index():
     """Messages newest first; opening the page marks them read."""
     items = [(n, describe(n)) for n in list_notifications(current_user)]
     unread_ids = {n.id for n, _text in items if n.read_at is None}
+    # Render before the commit: committing first would expire every message and reload each one.
+    page = render_template("notifications/index.html", items=items, unread_ids=unread_ids)
     mark_all_read(current_user)
     db.session.commit()
-    return render_template("notifications/index.html", items=items, unread_ids=unread_ids)
+    return page

@@ -25,6 +25,7 @@ from .scope import org_in_scope
 ORG_KIND_LABELS = {"district": _l("District"), "street": _l("Street"), "community": _l("Community"),
                    "branch": _l("Party branch"), "unit": _l("Co-building unit")}
 # Records that did not come from an activity are their own categories beside the activity kinds.
+ZERO = Decimal("0")
 SOURCE_LABELS = {"post": _l("Service posts"), "manual": _l("Entered by hand")}
 # Ten years of months is already a long chart; a mistyped year 0001 must not draw 24,000 bars.
 MAX_YEARS = 10
@@ -150,16 +151,106 @@ def _counted(period: Period):
                 ServiceRecord.served_on >= period.start, ServiceRecord.served_on <= period.end)
 
 
+def _subtree_ids(org: Org) -> list[int]:
+    return list(db.session.scalars(select(Org.id).where(Org.path.startswith(org.path, autoescape=True))))
+
+
 def _in_subtree(org: Org):
-    """SQL: the record counts for an org of the subtree (written so the branch index can serve)."""
-    ids = select(Org.id).where(Org.path.startswith(org.path, autoescape=True))
-    return or_(ServiceRecord.branch_id.in_(ids),
-               and_(ServiceRecord.branch_id.is_(None), ServiceRecord.org_id.in_(ids)))
+    """SQL: the record counts for an org of the subtree.
+
+    A list of ids (not a subquery) lets ix_service_records_place seek each org's records of the period;
+    with a subquery SQLite cannot tell how many ids come back and reads the whole district's period.
+    """
+    return _place().in_(_subtree_ids(org))
 
 
 def _has_hours(period: Period):
     """SQL, correlated to User: the person has any approved record in the period."""
     return exists().where(ServiceRecord.user_id == User.id, _counted(period))
+
+
+@dataclass
+class _Pass:
+    """One pass over the subtree's records of the period, folded in Python, and its members."""
+
+    org: Org
+    orgs: list  # (id, name, kind, path, parent_id) of the subtree
+    place_hours: dict  # place → hours
+    place_activities: dict  # place → {activity ids}
+    month_hours: dict  # (year, month) → hours
+    by_source: dict  # (source, activity id) → [hours, records]
+    members: dict  # branch id → (members, members with hours)
+
+    @classmethod
+    def load(cls, org: Org, period: Period) -> "_Pass":
+        orgs = db.session.execute(select(Org.id, Org.name, Org.kind, Org.path, Org.parent_id)
+                                  .where(Org.path.startswith(org.path, autoescape=True))).all()
+        ids = [o.id for o in orgs]
+        # Grouped in the order of ix_service_records_place, so SQLite streams instead of sorting.
+        facts = db.session.execute(
+            select(_place(), ServiceRecord.served_on, ServiceRecord.activity_id, ServiceRecord.source,
+                   func.sum(ServiceRecord.hours), func.count())
+            .where(_counted(period), _place().in_(ids))
+            .group_by(_place(), ServiceRecord.served_on, ServiceRecord.activity_id, ServiceRecord.source))
+        place_hours, place_activities, month_hours, by_source = {}, {}, {}, {}
+        for place, day, activity_id, source, hours, records in facts:
+            place_hours[place] = place_hours.get(place, ZERO) + hours
+            if activity_id is not None:
+                place_activities.setdefault(place, set()).add(activity_id)
+            month = (day.year, day.month)
+            month_hours[month] = month_hours.get(month, ZERO) + hours
+            entry = by_source.setdefault((source, activity_id), [ZERO, 0])
+            entry[0] += hours
+            entry[1] += records
+        members = {b: (n, w or 0) for b, n, w in db.session.execute(
+            select(User.branch_id, func.count(User.id), func.sum(case((_has_hours(period), 1), else_=0)))
+            .where(User.member_type.is_not(None), User.branch_id.in_(ids)).group_by(User.branch_id))}
+        return cls(org, orgs, place_hours, place_activities, month_hours, by_source, members)
+
+    def _tally(self, bucket_of) -> dict[int, Counts]:
+        """Counts per bucket (the child an org lies under)."""
+        hours, activities, counts = {}, {}, {}
+        for place, h in self.place_hours.items():
+            b = bucket_of(place)
+            hours[b] = hours.get(b, ZERO) + h
+            activities.setdefault(b, set()).update(self.place_activities.get(place, ()))
+        for b in {*hours, *(bucket_of(branch) for branch in self.members)}:
+            counts[b] = Counts(hours=_tenths(hours.get(b)), activities=len(activities.get(b, ())))
+        for branch, (n, with_hours) in self.members.items():
+            counts[bucket_of(branch)].members += n
+            counts[bucket_of(branch)].members_with_hours += with_hours
+        return counts
+
+    def counts(self) -> Counts:
+        """The figures of the whole subtree."""
+        return self._tally(lambda _org_id: 0).get(0, Counts())
+
+    def rows(self) -> list[OrgRow]:
+        children = sorted((o for o in self.orgs if o.parent_id == self.org.id), key=lambda o: o.id)
+        bucket = {o.id: next((c.id for c in children if o.path.startswith(c.path)), self.org.id) for o in self.orgs}
+        tally = self._tally(bucket.get)
+        rows = [OrgRow(org_id=o.id, name=o.name, kind=o.kind, direct=o.id == self.org.id,
+                       **vars(tally.get(o.id, Counts()))) for o in [*children, self.org]]
+        leaf = len(rows) == 1
+        return [r for r in rows if not r.direct or leaf or r.members or r.hours or r.activities]
+
+    def months(self, period: Period) -> list[tuple[date, Decimal]]:
+        months, day = [], period.start.replace(day=1)
+        while day <= period.end:
+            months.append((day, _tenths(self.month_hours.get((day.year, day.month)))))
+            day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        return months
+
+    def kinds(self) -> list[tuple[str, Decimal, int]]:
+        activity_ids = [a for (source, a) in self.by_source if source == "activity" and a is not None]
+        kind_of = dict(db.session.execute(select(Activity.id, Activity.kind)
+                                          .where(Activity.id.in_(activity_ids))).all()) if activity_ids else {}
+        found: dict[str, list] = {}
+        for (source, activity_id), (hours, records) in self.by_source.items():
+            entry = found.setdefault(kind_of.get(activity_id, "other") if source == "activity" else source, [ZERO, 0])
+            entry[0] += hours
+            entry[1] += records
+        return sorted(((k, _tenths(h), n) for k, (h, n) in found.items()), key=lambda t: (-t[1], t[0]))
 
 
 def _counts(row) -> dict:
@@ -169,77 +260,29 @@ def _counts(row) -> dict:
 
 def child_rows(org: Org, period: Period) -> list[OrgRow]:
     """One row per child org, plus the org's own (direct) row when it has anything or no children."""
-    child, place = aliased(Org), aliased(Org)
-    under_child = and_(child.parent_id == org.id, place.path.startswith(child.path))
-    # Hours per (org, activity) first: far fewer rows to map onto the children than records.
-    per_place = (select(_place().label("org_id"), ServiceRecord.activity_id,
-                        func.sum(ServiceRecord.hours).label("hours"))
-                 .where(_counted(period), _in_subtree(org))
-                 .group_by(_place(), ServiceRecord.activity_id).subquery())
-    hours = (select(child.id.label("bucket"), func.sum(per_place.c.hours).label("hours"),
-                    func.count(distinct(per_place.c.activity_id)).label("activities"))
-             .select_from(per_place).join(place, place.id == per_place.c.org_id).outerjoin(child, under_child)
-             .group_by(child.id).subquery())
-    members = (select(child.id.label("bucket"), func.count(User.id).label("members"),
-                      func.sum(case((_has_hours(period), 1), else_=0)).label("members_with_hours"))
-               .select_from(User).join(place, place.id == User.branch_id).outerjoin(child, under_child)
-               .where(User.member_type.is_not(None), place.path.startswith(org.path, autoescape=True))
-               .group_by(child.id).subquery())
-    # A NULL bucket is "no child holds it": the org's own row.
-    stmt = (select(Org.id, Org.name, Org.kind, members.c.members, members.c.members_with_hours,
-                   hours.c.hours, hours.c.activities)
-            .outerjoin(members, func.coalesce(members.c.bucket, org.id) == Org.id)
-            .outerjoin(hours, func.coalesce(hours.c.bucket, org.id) == Org.id)
-            .where(or_(Org.parent_id == org.id, Org.id == org.id))
-            .order_by(case((Org.id == org.id, 1), else_=0), Org.id))
-    rows = [OrgRow(org_id=r.id, name=r.name, kind=r.kind, direct=r.id == org.id, **_counts(r))
-            for r in db.session.execute(stmt)]
-    leaf = len(rows) == 1
-    return [r for r in rows if not r.direct or leaf or r.members or r.hours or r.activities]
+    return _Pass.load(org, period).rows()
 
 
 def subtree_totals(org: Org, period: Period) -> Counts:
     """The figures of the whole subtree, counted directly (not from the rows)."""
-    records = (select(func.sum(ServiceRecord.hours).label("hours"),
-                      func.count(distinct(ServiceRecord.activity_id)).label("activities"))
-               .where(_counted(period), _in_subtree(org)).subquery())
-    members = (select(func.count(User.id).label("members"),
-                      func.sum(case((_has_hours(period), 1), else_=0)).label("members_with_hours"))
-               .join(Org, Org.id == User.branch_id)
-               .where(User.member_type.is_not(None), Org.path.startswith(org.path, autoescape=True)).subquery())
-    row = db.session.execute(select(records, members).select_from(records.join(members, true()))).one()
-    return Counts(**_counts(row))
+    return _Pass.load(org, period).counts()
 
 
 def hours_by_month(org: Org, period: Period) -> list[tuple[date, Decimal]]:
     """Approved hours per calendar month of the period, months without hours included."""
-    month = year_month(ServiceRecord.served_on).label("month")
-    found = dict(db.session.execute(
-        select(month, func.sum(ServiceRecord.hours)).where(_counted(period), _in_subtree(org)).group_by(month)).all())
-    months, day = [], period.start.replace(day=1)
-    while day <= period.end:
-        months.append((day, _tenths(found.get(f"{day:%Y-%m}"))))
-        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return months
+    return _Pass.load(org, period).months(period)
 
 
 def hours_by_kind(org: Org, period: Period) -> list[tuple[str, Decimal, int]]:
     """Approved hours and records per activity kind; post duty and hand entries are their own kinds."""
-    kind = case((ServiceRecord.source == "activity", func.coalesce(Activity.kind, "other")),
-                else_=ServiceRecord.source).label("kind")
-    hours = func.sum(ServiceRecord.hours).label("hours")
-    stmt = (select(kind, hours, func.count(ServiceRecord.id))
-            .outerjoin(Activity, Activity.id == ServiceRecord.activity_id)
-            .where(_counted(period), _in_subtree(org)).group_by(kind).order_by(hours.desc(), kind))
-    return [(k, _tenths(h), n) for k, h, n in db.session.execute(stmt)]
+    return _Pass.load(org, period).kinds()
 
 
 def member_rows(org: Org, period: Period) -> list[MemberRow]:
     """The branch's members and anyone whose records count for it, with their hours there."""
     per_user = (select(ServiceRecord.user_id, func.sum(ServiceRecord.hours).label("hours"),
                        func.count(ServiceRecord.id).label("records"))
-                .where(_counted(period), or_(ServiceRecord.branch_id == org.id,
-                                             and_(ServiceRecord.branch_id.is_(None), ServiceRecord.org_id == org.id)))
+                .where(_counted(period), _place() == org.id)
                 .group_by(ServiceRecord.user_id).subquery())
     stmt = (select(User.id, User.name, User.phone, per_user.c.hours, per_user.c.records)
             .outerjoin(per_user, per_user.c.user_id == User.id)
@@ -251,9 +294,9 @@ def member_rows(org: Org, period: Period) -> list[MemberRow]:
 
 def org_report(org: Org, period: Period) -> OrgReport:
     """The whole report page for an org the caller has already checked is in scope."""
-    rows = child_rows(org, period)
-    report = OrgReport(org=org, period=period, totals=subtree_totals(org, period), rows=rows,
-                       months=hours_by_month(org, period), kinds=hours_by_kind(org, period))
+    one = _Pass.load(org, period)
+    report = OrgReport(org=org, period=period, totals=one.counts(), rows=one.rows(), months=one.months(period),
+                       kinds=one.kinds())
     if not report.has_children:
         report.members = member_rows(org, period)
     return report
@@ -266,9 +309,9 @@ def row_label(row: OrgRow, has_children: bool) -> str:
 
 def report_table(org: Org, period: Period) -> tuple[list[str], list[list]]:
     """The per-child table for an export: translated headers, the rows, and a total row."""
-    rows = child_rows(org, period)
+    one = _Pass.load(org, period)
+    rows, totals = one.rows(), one.counts()
     has_children = any(not r.direct for r in rows)
-    totals = subtree_totals(org, period)
     header = [_("Org"), _("Org kind"), _("Members"), _("Members with hours"), _("Hours"), _("Activities")]
     body = [[row_label(r, has_children), str(ORG_KIND_LABELS.get(r.kind, r.kind)), r.members,
              r.members_with_hours, r.hours, r.activities] for r in rows]
@@ -279,8 +322,9 @@ def report_table(org: Org, period: Period) -> tuple[list[str], list[list]]:
 def scope_tree(user: User, period: Period) -> list[TreeNode]:
     """The orgs the user manages, as a tree, each with the approved hours of its subtree."""
     place = aliased(Org)
+    in_scope = list(db.session.scalars(select(Org.id).where(org_in_scope(user))))
     per_place = (select(_place().label("org_id"), func.sum(ServiceRecord.hours).label("hours"))
-                 .where(_counted(period)).group_by(_place()).subquery())
+                 .where(_counted(period), _place().in_(in_scope)).group_by(_place()).subquery())
     placed = (select(place.path, per_place.c.hours)
               .join(place, place.id == per_place.c.org_id).subquery())
     stmt = (select(Org.id, Org.name, Org.kind, Org.path, func.sum(placed.c.hours))

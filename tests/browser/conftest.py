@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,10 +73,9 @@ class LiveServer:
             return db.session.scalar(select(Activity.id).where(Activity.title == title))
 
 
-@pytest.fixture
-def live_server(demo_db, tmp_path):
-    """The app served on 127.0.0.1 from a thread, on a fresh copy of the demo database."""
-    path = tmp_path / "live.db"
+@contextmanager
+def serving(demo_db: Path, path: Path):
+    """The app served on 127.0.0.1 from a thread, on a fresh copy of the demo database at `path`."""
     shutil.copyfile(demo_db, path)
     app = create_app(browser_config(f"sqlite:///{path}"))
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -94,6 +94,21 @@ def live_server(demo_db, tmp_path):
     got_request_exception.disconnect(record, app)
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(demo_db, tmp_path):
+    """The app served on 127.0.0.1 from a thread, on a fresh copy of the demo database."""
+    with serving(demo_db, tmp_path / "live.db") as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def module_server(demo_db, tmp_path_factory):
+    """One server for a whole module: for walks over many pages that change nothing (or only what
+    the module set up itself), so they need not pay for a server per test."""
+    with serving(demo_db, tmp_path_factory.mktemp("module-server") / "live.db") as live:
+        yield live
 
 
 @pytest.fixture(scope="session")
@@ -136,7 +151,22 @@ class ConsoleWatch:
                     page.evaluate("0")  # a round trip, so messages already sent have arrived
                 except PlaywrightError:
                     pass
-        assert not self.problems, "the browser reported errors:\n" + "\n".join(self.problems)
+        problems, self.problems = self.problems, []
+        assert not problems, "the browser reported errors:\n" + "\n".join(problems)
+
+
+def hold_request(page, pattern: str, start) -> "Route":
+    """Run `start()` (a tap that sends a request to a URL matching `pattern`) and hold that request
+    at the network, so the test can look at the page while it runs; the caller continues it."""
+    held = []
+    page.route(re.compile(pattern), lambda route: route.continue_() if held else held.append(route))
+    start()
+    for _ in range(100):  # the route handler runs while Playwright waits
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert held, f"no request to {pattern} reached the network"
+    return held[0]
 
 
 def _path(url: str) -> str:
@@ -152,12 +182,13 @@ def console():
 def pytest_runtest_call(item):
     """Fail the test itself (not its teardown) when the app raised or the browser logged errors."""
     result = yield
-    live = item.funcargs.get("live_server")
-    if isinstance(live, LiveServer):
-        assert not live.errors, f"the app raised while serving the browser: {live.errors!r}"
-    watch = item.funcargs.get("console")
-    if isinstance(watch, ConsoleWatch):
-        watch.check()
+    for value in item.funcargs.values():
+        if isinstance(value, LiveServer):
+            errors, value.errors[:] = list(value.errors), []  # a module's server starts clean for its next test
+            assert not errors, f"the app raised while serving the browser: {errors!r}"
+    for value in item.funcargs.values():
+        if isinstance(value, ConsoleWatch):
+            value.check()
     return result
 
 
@@ -167,17 +198,23 @@ def new_context(browser, console):
     contexts = []
 
     def make(js: bool = True, locale: str = "zh-CN", **kw):
-        kw.setdefault("device_scale_factor", 1)
-        context = browser.new_context(viewport=PHONE, locale=locale, java_script_enabled=js,
-                                      is_mobile=True, has_touch=True, **kw)
-        context.set_default_timeout(5000)
-        context.on("page", console.watch)
+        context = phone_context(browser, console, js=js, locale=locale, **kw)
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+
+
+def phone_context(browser, console: ConsoleWatch, js: bool = True, locale: str = "zh-CN", **kw):
+    """A 360×780 touch phone context whose pages report to `console`."""
+    kw.setdefault("device_scale_factor", 1)
+    context = browser.new_context(viewport=PHONE, locale=locale, java_script_enabled=js,
+                                  is_mobile=True, has_touch=True, **kw)
+    context.set_default_timeout(5000)
+    context.on("page", console.watch)
+    return context
 
 
 @pytest.fixture
@@ -200,13 +237,31 @@ def sign_in(live_server):
     """Sign in through the login form, the way a person types the number (with spaces)."""
 
     def do(page, phone: str, password: str = DEMO_PASSWORD):
-        spaced = f"{phone[:3]} {phone[3:7]} {phone[7:]}"
-        page.goto(live_server("/login"))
-        page.fill("#phone", spaced)
-        page.fill("#password", password)
-        with page.expect_navigation():
-            page.locator("main form button[type=submit]").click()
-        assert "/login" not in page.url, f"signing in as {phone} failed: {page.inner_text('main')}"
-        return page
+        return sign_in_at(live_server, page, phone, password)
 
     return do
+
+
+# The session cookie of each demo account, from its first sign-in through the form. Every server
+# starts from the same demo data and secret key, so the cookie is good on all of them: later
+# sign-ins skip the (deliberately slow) password hash and land on the home page just the same.
+_SESSIONS: dict[tuple[str, str], list] = {}
+
+
+def sign_in_at(server: LiveServer, page, phone: str, password: str = DEMO_PASSWORD):
+    """Sign in on `server`: through its login form the first time, with the same cookie after that."""
+    cookies = _SESSIONS.get((phone, password))
+    if cookies:
+        page.context.add_cookies(cookies)
+        page.goto(server("/"))
+        if page.locator("body > header a[href='/me']").count():
+            return page
+    spaced = f"{phone[:3]} {phone[3:7]} {phone[7:]}"
+    page.goto(server("/login"))
+    page.fill("#phone", spaced)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert "/login" not in page.url, f"signing in as {phone} failed: {page.inner_text('main')}"
+    _SESSIONS[(phone, password)] = [c for c in page.context.cookies() if c["name"] == "session"]
+    return page

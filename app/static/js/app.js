@@ -1,0 +1,8 @@
+/* Hongxin: ask before a destructive plain form post (<form data-confirm="…">). htmx forms use
+   hx-confirm instead. A file, not an inline script: the Content-Security-Policy allows only 'self'. */
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+  }
+});
