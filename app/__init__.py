@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import auth_setup, cli, templating
+    from .database import init_write_requests
     from .assets import init_assets
     from .errors import init_errors
     from .routes import register_blueprints
@@ -42,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth_setup.init_login(app)
     templating.init_templating(app)
     init_security(app)
+    init_write_requests(app)
     init_timing(app)
     init_errors(app)
     init_assets(app)

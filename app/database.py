@@ -65,3 +65,17 @@ def begin_write() -> None:
         session.rollback()
     session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
     session.info["write_transaction"] = True
+
+
+def init_write_requests(app) -> None:
+    """Requests that change things open their first transaction as a write transaction.
+
+    On SQLite a DEFERRED transaction that reads and then writes fails at once with "database is
+    locked" when another writer is active; starting IMMEDIATE makes it wait its turn instead.
+    """
+    from flask import request
+
+    @app.before_request
+    def _writes_begin_immediately():
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            begin_write()

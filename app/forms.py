@@ -195,6 +195,13 @@ class ChangePasswordForm(FlaskForm):
                         render_kw={"autocomplete": "new-password", "minlength": 8})
 
 
+    def validate_new(self, field):
+        from .services.passwords import is_common
+
+        if field.data and is_common(field.data):
+            raise ValidationError(_l("This password is too common and easy to guess. Please choose another."))
+
+
 class ChangePhoneForm(FlaskForm):
     phone = PhoneField(_l("New mobile number"), validators=[DataRequired(_l("Enter your mobile number."))],
                        render_kw={"inputmode": "tel", "autocomplete": "tel", "maxlength": 20})

@@ -21,7 +21,7 @@ PINNED = {
     "activity list, anonymous": 2,
     "activity list, signed in": 5,
     "activity detail": 7,
-    "signup POST (htmx)": 16,
+    "signup POST (htmx)": 14,
     "posts": 6,
     "my hours": 6,
     "roster": 7,

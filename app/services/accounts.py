@@ -4,13 +4,14 @@ from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from ..database import begin_write
 from ..extensions import db
 from ..models import Org, RoleGrant, User
 from ..models.base import utcnow
 from .errors import PhoneTaken, WrongPassword
+from .passwords import hash_password
 
 
 # What a closed account is called in rosters and reports kept for the record (a name, not UI text).
@@ -27,7 +28,7 @@ def unusable_password() -> str:
 @cache
 def _dummy_hash() -> str:
     """Checked against when the phone is unknown, so a wrong phone costs what a wrong password does."""
-    return generate_password_hash("not-a-password")
+    return hash_password("not-a-password")
 
 
 def find_by_phone(phone: str) -> User | None:
@@ -110,7 +111,7 @@ def close_account(user: User, password: str) -> None:
         release_post(user, post.id)
     user.name = CLOSED_NAME
     user.phone = f"0{user.id:010d}"[-11:]  # not a mobile number, still unique
-    user.password_hash = generate_password_hash(secrets.token_hex(16))
+    user.password_hash = hash_password(secrets.token_hex(16))
     user.active = False
     user.closed_at = utcnow()
     user.community_id = None

@@ -4,6 +4,7 @@ import json
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from ..database import begin_write
 from ..extensions import db
 from ..models import Activity, Notification, User
 from ..models.base import utcnow
@@ -43,6 +44,8 @@ def list_notifications(user: User, limit: int = 50) -> list[Notification]:
 
 
 def mark_all_read(user: User) -> None:
+    """Mark a person's messages read (in a write transaction of its own: the page is a GET)."""
+    begin_write()
     db.session.execute(
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))

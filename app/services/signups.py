@@ -85,6 +85,7 @@ def sign_up(user: User, activity_id: int) -> Signup:
 def _unguarded_sign_up(user: User, activity_id: int) -> Signup:
     """The obvious code (count, then insert, no lock): only for the control test that shows the
     race harness can catch an overbooking. The seat counters are left alone so the CHECK stays quiet."""
+    db.session.rollback()  # leave the request's write transaction: the obvious code reads without a lock
     activity = db.session.get(Activity, activity_id)
     confirmed = db.session.scalar(select(func.count()).select_from(Signup).where(
         Signup.activity_id == activity_id, Signup.status == "confirmed"))
