@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from ..database import begin_write
 from ..extensions import db
 from ..forms import HoursForm, ReasonForm
 from ..htmx import wants_fragment
@@ -76,6 +77,7 @@ def certificate(year: int):
     """The printable certificate of my approved hours in a year."""
     if not 2000 <= year <= local_today().year:
         abort(404)
+    begin_write()  # printing is a GET that may write: take the write lock before reading the totals
     issuer = current_user.community or (current_user.branch.parent if current_user.branch else None)
     cert = issue_certificate(current_user, year, issuer)
     db.session.commit()

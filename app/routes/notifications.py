@@ -2,6 +2,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from ..database import begin_write
 from ..extensions import db
 from ..services.notifications import describe, list_notifications, mark_all_read
 
@@ -16,6 +17,7 @@ def index():
     unread_ids = {n.id for n, _text in items if n.read_at is None}
     # Render before the commit: committing first would expire every message and reload each one.
     page = render_template("notifications/index.html", items=items, unread_ids=unread_ids)
+    begin_write()  # the page is a GET that writes: wait for the write lock rather than fail on it
     mark_all_read(current_user)
     db.session.commit()
     return page

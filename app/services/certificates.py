@@ -6,14 +6,12 @@ import qrcode
 import qrcode.image.svg
 from sqlalchemy import extract, func, select
 
-from ..database import begin_write
 from ..extensions import db
 from ..models import Certificate, Org, ServiceRecord, User
 
 
 def issue_certificate(member: User, year: int, issuing_org: Org | None) -> Certificate:
     """A certificate of the member's approved hours in `year`, numbered so nobody can guess another."""
-    begin_write()  # printing is a GET that may write: take the write lock before reading the totals
     total, count = db.session.execute(
         select(func.coalesce(func.sum(ServiceRecord.hours), 0), func.count(ServiceRecord.id)).where(
             ServiceRecord.user_id == member.id, ServiceRecord.status == "approved",

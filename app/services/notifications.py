@@ -4,7 +4,6 @@ import json
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from ..database import begin_write
 from ..extensions import db
 from ..models import Activity, Notification, User
 from ..models.base import utcnow
@@ -44,8 +43,7 @@ def list_notifications(user: User, limit: int = 50) -> list[Notification]:
 
 
 def mark_all_read(user: User) -> None:
-    """Mark a person's messages read (in a write transaction of its own: the page is a GET)."""
-    begin_write()
+    """Mark a person's messages read."""
     db.session.execute(
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
