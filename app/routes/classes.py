@@ -98,7 +98,7 @@ def mark_session(activity_id: int, session_id: int):
     session = _scoped_session(activity_id, session_id)
     user_id, attended = request.form.get("user_id", type=int), request.form.get("attended")
     try:
-        if user_id is None or attended not in ("yes", "no"):
+        if user_id is None or not 0 < user_id < 2**31 or attended not in ("yes", "no"):
             raise DomainError(_("Choose a person and attended or absent."))
         classes.mark_session(current_user, session, user_id, attended == "yes")
         db.session.commit()

@@ -43,7 +43,9 @@ def mine():
         else:
             flash(_("Your hours are recorded and wait for an organizer's approval."), "success")
             return redirect(url_for(".mine"), 303)
-    year = request.args.get("year", type=int) or local_today().year
+    year = request.args.get("year", type=int)
+    if year is None or not 2000 <= year <= local_today().year + 1:  # a huge number would overflow the database
+        year = local_today().year
     context = {"form": form, "year": year, "items": records.my_records(current_user, year),
                "totals": records.yearly_totals(current_user), "reason_form": ReasonForm()}
     return render_template("hours/mine.html", **context), 422 if form.errors else 200

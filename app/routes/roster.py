@@ -50,7 +50,7 @@ def attendance(activity_id: int):
     user_id = request.form.get("user_id", type=int)
     attended = request.form.get("attended")
     try:
-        if user_id is None or attended not in ("yes", "no"):
+        if user_id is None or not 0 < user_id < 2**31 or attended not in ("yes", "no"):
             raise DomainError(_("Choose a person and attended or absent."))
         signup = records.mark_attendance(current_user, activity.id, user_id, attended == "yes")
         db.session.commit()
