@@ -22,6 +22,7 @@ from app.config import database_url
 from app.extensions import db, limiter
 from app.models import Activity, Org, RoleGrant, User
 from app.models.base import utcnow
+from tests.invariants import check_app
 
 PG_URL = database_url("") if os.environ.get("DATABASE_URL", "").startswith("postgres") else None
 PASSWORD = "secret-pass-8"
@@ -67,6 +68,16 @@ def db_uri(template_db, tmp_path):
 def app_config():
     """Extra settings a test module may override."""
     return {}
+
+
+@pytest.fixture(autouse=True)
+def data_invariants(request):
+    """After every test with a database: no duplicate live signups or claims, confirmed within
+    capacity. Lenient here (tests may build rows by hand); tests/security checks strictly."""
+    app = request.getfixturevalue("app") if "app" in request.fixturenames else None
+    yield
+    if app is not None:
+        check_app(app, strict=False)
 
 
 @pytest.fixture
