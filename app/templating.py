@@ -1,13 +1,15 @@
 """Jinja filters and globals: local times, hours, the unread badge, the language switch."""
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.dates import format_skeleton
-from flask import Flask, request
-from flask_babel import format_datetime, get_locale
+from flask import Flask, g, request
+from flask_babel import format_datetime, get_locale, get_translations
 from flask_login import current_user
 
 from .models.base import utcnow
+from .models.user import mask_phone
 from .timeutil import to_local
 
 
@@ -16,7 +18,13 @@ def when(dt: datetime | None) -> str:
     if dt is None:
         return ""
     local = to_local(dt)
-    return f"{format_skeleton('MMMEd', local, locale=get_locale())} {local:%H:%M}"
+    return f"{_skeleton('MMMEd', local.date(), str(get_locale()))} {local:%H:%M}"
+
+
+@lru_cache(maxsize=8192)
+def _skeleton(skeleton: str, value: date, locale: str) -> str:
+    """A day in the reader's words, kept: Babel's lookup costs more than the rest of a list item."""
+    return format_skeleton(skeleton, value, locale=locale)
 
 
 def when_range(start: datetime, end: datetime) -> str:
@@ -32,8 +40,8 @@ def day(value: datetime | date | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = to_local(value)
-    return format_skeleton("yMMMd", value, locale=get_locale())
+        value = to_local(value).date()
+    return _skeleton("yMMMd", value, str(get_locale()))
 
 
 def input_value(dt: datetime | None) -> str:
@@ -53,19 +61,40 @@ def hours(value: Decimal | float | None) -> str:
     return f"{Decimal(value).normalize():f}"
 
 
+def _translations():
+    """This request's catalog, found once: Flask-Babel looks it up again at every _() in a template."""
+    found = g.get("_translations")
+    if found is None:
+        found = g._translations = get_translations()
+    return found
+
+
+@lru_cache(maxsize=8)
+def labels(locale: str) -> dict[str, dict[str, str]]:
+    """The label tables translated once per language (a lazy string translates again at every use)."""
+    from . import forms
+
+    tables = {"kinds": forms.KIND_LABELS, "status_labels": forms.STATUS_LABELS,
+              "signup_status_labels": forms.SIGNUP_STATUS_LABELS, "attendance_labels": forms.ATTENDANCE_LABELS,
+              "record_status_labels": forms.RECORD_STATUS_LABELS, "source_labels": forms.SOURCE_LABELS}
+    return {name: {key: str(label) for key, label in table.items()} for name, table in tables.items()}
+
+
 def init_templating(app: Flask) -> None:
-    app.jinja_env.filters.update(when=when, when_range=when_range, day=day, input_value=input_value, input_date=input_date, hours=hours,
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True)
+    app.jinja_env.filters.update(when=when, when_range=when_range, day=day, input_value=input_value, input_date=input_date, hours=hours, masked=mask_phone,
                                  datetime_full=lambda dt: format_datetime(dt, "medium"))
 
     @app.context_processor
     def globals_():
         from .services.notifications import unread_count
 
-        from . import forms
-
         unread = unread_count(current_user) if current_user.is_authenticated else 0
-        return {"unread_count": unread, "now": utcnow(), "locale": str(get_locale()),
-                "current_path": request.full_path.rstrip("?"), "kinds": forms.KIND_LABELS,
-                "status_labels": forms.STATUS_LABELS, "signup_status_labels": forms.SIGNUP_STATUS_LABELS,
-                "attendance_labels": forms.ATTENDANCE_LABELS, "record_status_labels": forms.RECORD_STATUS_LABELS,
-                "source_labels": forms.SOURCE_LABELS}
+        locale = str(get_locale())
+        return {"unread_count": unread, "now": utcnow(), "locale": locale,
+                "current_path": request.full_path.rstrip("?"), **labels(locale)}

@@ -7,8 +7,9 @@ from .audit import AuditEvent
 from .post import PostClaim, ServicePost
 from .record import Certificate, ServiceRecord
 from .imports import ImportJob
+from .counter import ChangeCounter
 
 __all__ = [
-    "Activity", "ActivitySession", "AuditEvent", "ImportJob", "SessionAttendance", "Certificate", "Grid", "Notification", "Org", "PostClaim", "RoleGrant",
+    "Activity", "ActivitySession", "ChangeCounter", "AuditEvent", "ImportJob", "SessionAttendance", "Certificate", "Grid", "Notification", "Org", "PostClaim", "RoleGrant",
     "ServicePost", "ServiceRecord", "Signup", "User", "activity_units",
 ]

@@ -105,6 +105,7 @@ class Signup(db.Model):
         ),
         Index("ix_signups_activity_status_created", "activity_id", "status", "created_at", "id"),
         Index("ix_signups_user_created", "user_id", "created_at"),
+        Index("ix_signups_user_attendance", "user_id", "attendance"),  # no-shows on the roster, index only
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

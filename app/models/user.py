@@ -16,6 +16,11 @@ MEMBER_TYPES = ("community", "in_service", "retired", "flowing")
 ROLES = ("admin", "organizer", "grid_worker")
 
 
+def mask_phone(phone: str) -> str:
+    """138****0003: what people who may not call someone see of their number."""
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
 class User(UserMixin, db.Model):
     """One person, signing in with a mainland mobile number."""
 
@@ -78,7 +83,7 @@ class User(UserMixin, db.Model):
 
     @property
     def masked_phone(self) -> str:
-        return f"{self.phone[:3]}****{self.phone[-4:]}"
+        return mask_phone(self.phone)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.name}>"

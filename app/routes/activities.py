@@ -1,22 +1,28 @@
 """Activities for everyone: the list, the detail, signing up and cancelling, the calendar file."""
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..extensions import db
+from ..fragment_cache import fragment
+from ..freshness import activities_version
 from ..htmx import wants_fragment
 from ..forms import RegisterForm
 from ..models import Activity, Signup, User
 from ..models.activity import ACTIVITY_KINDS
 from ..services import classes, signups
-from ..services.activities import ActivityFilter, visible_activities
+from ..models.base import utcnow
+from ..services.activities import ActivityFilter, list_changes_by_itself, visible_activities
 from ..services.calendar import calendar_file
 from ..services.errors import DomainError
 from ..services.scope import can_manage_org
+from ..templating import labels
 from .auth import register_from
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
+MAX_PAGE = 10_000
 
 
 def load_visible(activity_id: int) -> Activity:
@@ -27,6 +33,20 @@ def load_visible(activity_id: int) -> Activity:
     return activity
 
 
+def activity_list(f: ActivityFilter, number: int) -> Markup:
+    """The cards of one page of the list, the same for everyone: rendered once per version of the
+    activities (app/freshness.py) and kept until one of them ends."""
+    locale, now = str(get_locale()), utcnow()
+
+    def build():
+        page = db.paginate(visible_activities(f, now), page=number, per_page=20, error_out=False)
+        html = current_app.jinja_env.get_template("activities/_list.html").render(
+            page=page, f=f, now=now, locale=locale, kinds=labels(locale)["kinds"])
+        return html, list_changes_by_itself(now)
+
+    return fragment("activity-list", (locale, f, number), activities_version(), now, build)
+
+
 @bp.get("")
 def index():
     """Activities, filtered by kind, period and text; the list swaps in place with htmx."""
@@ -35,9 +55,11 @@ def index():
         period=request.args.get("period") if request.args.get("period") in ("upcoming", "past", "all") else "upcoming",
         text=(request.args.get("q") or "").strip()[:50] or None,
     )
-    page = db.paginate(visible_activities(f), per_page=20, error_out=False)
-    template = "activities/_list.html" if wants_fragment() else "activities/index.html"
-    return render_template(template, page=page, f=f)
+    number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    listing = activity_list(f, number)
+    if wants_fragment():
+        return listing
+    return render_template("activities/index.html", f=f, listing=listing)
 
 
 def _panel(activity: Activity) -> dict:

@@ -1,18 +1,19 @@
 """The approval queue: organizers approve or reject hours and settle correction requests."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
+from flask_wtf.csrf import generate_csrf
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..errors import error_response
 from ..extensions import db
-from ..forms import ReasonForm
 from ..htmx import wants_fragment
-from ..models import ServiceRecord
+from ..models import ServiceRecord, User
 from ..services import records
 from ..services.errors import DomainError
 from ..services.scope import record_in_scope
+from ..templating import labels
 from .guards import organizer_required
 
 bp = Blueprint("review", __name__, url_prefix="/manage/hours")
@@ -22,13 +23,22 @@ def scoped_record(record_id: int) -> ServiceRecord:
     return db.one_or_404(select(ServiceRecord).where(ServiceRecord.id == record_id, record_in_scope(current_user)))
 
 
+def shared() -> dict:
+    """What every record's forms share, worked out once rather than 100 times. The action URLs are
+    `base`/<id>/approve|reject|correct (the routes below; tests/routes post to what the page shows)."""
+    tables = labels(str(get_locale()))
+    return {"base": url_for(".queue"), "csrf": generate_csrf(), "h": _("h"), "statuses": tables["record_status_labels"],
+            "sources": tables["source_labels"], "approve": _("Approve"), "reject": _("Reject"), "reason": _("Reason"),
+            "reason_placeholder": _("Reason for rejecting")}
+
+
 @bp.get("")
 @organizer_required
 def queue():
     """Pending hours and correction requests in my scope, oldest first."""
     items = db.session.scalars(records.review_queue(current_user).options(
-        joinedload(ServiceRecord.user), joinedload(ServiceRecord.branch))).all()
-    return render_template("review/queue.html", items=items, reason_form=ReasonForm())
+        joinedload(ServiceRecord.user).lazyload(User.grants), joinedload(ServiceRecord.branch))).all()
+    return render_template("review/queue.html", items=items, shared=shared())
 
 
 def _done(record_id: int, action, message: str):
@@ -46,7 +56,7 @@ def _done(record_id: int, action, message: str):
     flash(message, "success")
     if wants_fragment():
         record = db.session.get(ServiceRecord, record_id)
-        return render_template("review/_item.html", r=record, reason_form=ReasonForm(), oob_flash=True)
+        return render_template("review/_item.html", r=record, shared=shared(), oob_flash=True)
     return redirect(url_for(".queue"), 303)
 
 

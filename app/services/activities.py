@@ -3,7 +3,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import Activity, Org, Signup, User
@@ -18,7 +18,11 @@ EDITABLE = ("title", "kind", "description", "location", "starts_at", "ends_at", 
             "capacity", "audience", "hours", "org_id", "grid_id")
 
 
-@dataclass
+LISTED = ("published", "cancelled", "closed")
+LIST_KEPT_AT_MOST = timedelta(minutes=10)  # a bound on staleness should a write ever bypass app/freshness.py
+
+
+@dataclass(frozen=True)
 class ActivityFilter:
     kind: str | None = None
     period: str = "upcoming"  # upcoming | past | all
@@ -28,7 +32,7 @@ class ActivityFilter:
 def visible_activities(f: ActivityFilter, now: datetime | None = None):
     """The public list: published (and cancelled, so people see it) activities, filtered."""
     now = now or utcnow()
-    stmt = select(Activity).where(Activity.status.in_(("published", "cancelled", "closed")))
+    stmt = select(Activity).where(Activity.status.in_(LISTED))
     if f.kind:
         stmt = stmt.where(Activity.kind == f.kind)
     if f.period == "upcoming":
@@ -41,6 +45,13 @@ def visible_activities(f: ActivityFilter, now: datetime | None = None):
         like = f"%{f.text}%"
         stmt = stmt.where(or_(Activity.title.ilike(like), Activity.location.ilike(like), Activity.description.ilike(like)))
     return stmt
+
+
+def list_changes_by_itself(now: datetime) -> datetime:
+    """When time alone next changes the lists: the next listed activity to end moves from upcoming
+    to past (writes move app/freshness.py's version instead)."""
+    next_end = db.session.scalar(select(func.min(Activity.ends_at)).where(Activity.status.in_(LISTED), Activity.ends_at > now))
+    return min(next_end, now + LIST_KEPT_AT_MOST) if next_end else now + LIST_KEPT_AT_MOST
 
 
 def upcoming_for(user: User, limit: int = 10) -> list[tuple[Activity, Signup]]:

@@ -1,5 +1,5 @@
 """Running an activity on the day: walk-ins, no-show records, messages to everyone on it."""
-from sqlalchemy import func, select
+from sqlalchemy import Row, case, func, select
 
 from ..extensions import db
 from ..models import Activity, Signup, User
@@ -43,6 +43,20 @@ def add_walk_in(actor: User, activity_id: int, phone: str, name: str = "") -> Si
     record_event(actor, "signup.walk_in", signup, over_capacity=not seat, user_id=person.id)
     db.session.refresh(activity)
     return signup
+
+
+ROSTER_ORDER = (case({"confirmed": 0, "waitlisted": 1}, value=Signup.status, else_=2), Signup.created_at, Signup.id)
+
+
+def roster_rows(activity_id: int, signup_id: int | None = None) -> list[Row]:
+    """Confirmed first, then the waitlist in order, then cancellations: plain columns in one query,
+    as a roster of 200 people renders much faster from rows than from ORM objects."""
+    stmt = (select(Signup.id, Signup.user_id, Signup.activity_id, Signup.status, Signup.attendance, Signup.walk_in,
+                   Signup.created_at, User.name, User.phone)
+            .join(User, User.id == Signup.user_id).where(Signup.activity_id == activity_id).order_by(*ROSTER_ORDER))
+    if signup_id is not None:
+        stmt = stmt.where(Signup.id == signup_id)
+    return list(db.session.execute(stmt))
 
 
 def no_show_counts(user_ids: list[int]) -> dict[int, int]:
