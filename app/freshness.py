@@ -12,7 +12,7 @@ would serve a stale page, hence the engine-level net rather than a list of servi
 """
 import re
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
@@ -48,7 +48,9 @@ def _bump_on_commit(session):
     session.flush()  # the pending ORM changes are written (and marked) before we look
     conn = session.connection()
     if conn.info.pop(MARK, False):
-        conn.execute(update(ChangeCounter).where(ChangeCounter.name == "activities").values(n=ChangeCounter.n + 1))
+        # An upsert, so a missing row (an emptied table) cannot leave the version standing still.
+        conn.execute(text("INSERT INTO change_counters (name, n) VALUES ('activities', 1) "
+                          "ON CONFLICT (name) DO UPDATE SET n = change_counters.n + 1"))
 
 
 def activities_version() -> int:

@@ -4,7 +4,8 @@ Always:
 - one live signup per (activity, user) and one active claim per (post, user);
 - confirmed signups (walk-ins aside) ≤ capacity, and nobody waits while a seat of an open
   activity is free; active claims ≤ slots;
-- no service record is reviewed twice.
+- no service record is reviewed twice;
+- the monthly sums the reports read (kept by triggers) equal the approved records.
 
 Strict (data made through the services, as in tests/security and tests/live): also
 - the seat, waitlist, walk-in and claim counters equal the rows;
@@ -12,6 +13,8 @@ Strict (data made through the services, as in tests/security and tests/live): al
 Tests elsewhere insert rows straight into the tables as history (approved records without an
 approval, signups without counters), so a suite-wide hook checks the first list only.
 """
+from decimal import ROUND_HALF_UP, Decimal
+
 from sqlalchemy import inspect, text
 
 
@@ -45,6 +48,25 @@ def _seats(conn, strict: bool) -> list[str]:
     return found
 
 
+def _month(day) -> str:
+    return str(day)[:7]  # a date, or on SQLite the stored text
+
+
+def _monthly_hours(conn) -> list[str]:
+    """The trigger-kept sums against the records they sum."""
+    expected: dict = {}
+    for place, day, activity, source, hours in conn.execute(text(
+            "SELECT coalesce(branch_id, org_id, 0), served_on, coalesce(activity_id, 0), source, hours"
+            " FROM service_records WHERE status = 'approved'")):
+        key = (place, _month(day), activity, source)
+        tenths, records = expected.get(key, (0, 0))
+        expected[key] = (tenths + int((Decimal(str(hours)) * 10).quantize(Decimal(1), ROUND_HALF_UP)), records + 1)
+    kept = {(p, _month(m), a, s): (t, n) for p, m, a, s, t, n in conn.execute(text(
+        "SELECT place_id, month, activity_id, source, tenths, records FROM monthly_hours"))}
+    return [f"monthly hours {key}: kept {kept.get(key)}, the records make {expected.get(key)}"
+            for key in sorted({*expected, *kept}, key=str) if kept.get(key) != expected.get(key)]
+
+
 def violations(conn, strict: bool = True) -> list[str]:
     """Everything wrong with the data reachable through `conn` (a SQLAlchemy connection or session)."""
     found = [f"activity {a} has {n} live signups of user {u}" for a, u, n in conn.execute(text(
@@ -59,6 +81,7 @@ def violations(conn, strict: bool = True) -> list[str]:
             " AND c.status = 'active') FROM service_posts p")):
         if n > slots or (strict and n != count):
             found.append(f"post {p}: {n} active claims for {slots} slots (counter {count})")
+    found += _monthly_hours(conn)
     found += [f"service record {r} was reviewed {n} times" for r, n in conn.execute(text(
         "SELECT object_id, count(*) FROM audit_events WHERE object_type = 'service_records'"
         " AND action IN ('record.approve', 'record.reject') GROUP BY object_id HAVING count(*) > 1"))]

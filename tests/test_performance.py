@@ -250,11 +250,16 @@ def test_street_report_seeks_the_subtree_not_the_district(app, client, login, wo
     on_sqlite_only(app)
     login(world["organizer"])
     add["records"](3, [world["branch"], world["other_branch"]])
-    found = plans(app, sent(lambda: client.get(f"/reports/orgs/{world['street'].id}")), "service_records")
+    # Part-months at both ends: whole months come from the monthly sums, the ends from the records.
+    statements = sent(lambda: client.get(f"/reports/orgs/{world['street'].id}?from=2025-01-15&to=2025-12-10"))
+    found = plans(app, statements, "service_records")
     reads = [line for p in found for line in p.splitlines() if "service_records" in line]
     # Seeks by place (org, then period); a person's own records (members with hours) are seeks by person.
     assert any("ix_service_records_place" in line for line in reads), found
     assert all("ix_service_records_place" in line or "(user_id=?" in line for line in reads), found
+    sums = [line for p in plans(app, statements, "monthly_hours") for line in p.splitlines() if "monthly_hours" in line]
+    assert sums and all("SEARCH monthly_hours USING INDEX sqlite_autoindex_monthly_hours_1 (place_id=? AND month>? AND month<?)"
+                        in line for line in sums), sums
 
 
 def test_approval_queue_reads_only_open_records(app, client, login, world, add, sent):

@@ -5,11 +5,11 @@ from .activity import Activity, ActivitySession, SessionAttendance, Signup
 from .notification import Notification
 from .audit import AuditEvent
 from .post import PostClaim, ServicePost
-from .record import Certificate, ServiceRecord
+from .record import Certificate, MonthlyHours, ServiceRecord
 from .imports import ImportJob
 from .counter import ChangeCounter
 
 __all__ = [
-    "Activity", "ActivitySession", "ChangeCounter", "AuditEvent", "ImportJob", "SessionAttendance", "Certificate", "Grid", "Notification", "Org", "PostClaim", "RoleGrant",
+    "Activity", "ActivitySession", "ChangeCounter", "AuditEvent", "ImportJob", "SessionAttendance", "Certificate", "Grid", "MonthlyHours", "Notification", "Org", "PostClaim", "RoleGrant",
     "ServicePost", "ServiceRecord", "Signup", "User", "activity_units",
 ]

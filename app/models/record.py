@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -65,6 +65,24 @@ class ServiceRecord(db.Model):
     org: Mapped[Org | None] = relationship(foreign_keys=[org_id])
     branch: Mapped[Org | None] = relationship(foreign_keys=[branch_id])
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+
+class MonthlyHours(db.Model):
+    """Approved hours per (place, month, activity, source), kept by database triggers on
+    service_records (migration 0006), so a year's report reads thousands of sums, not 100,000
+    records. `place_id` is the org a record counts for (its branch, else the org that reviewed it;
+    0 if neither); `activity_id` 0 is "no activity"; `tenths` are hours × 10. Written only by the
+    triggers: a rebuild of service_records (a batch migration on SQLite) must create them again.
+    """
+
+    __tablename__ = "monthly_hours"
+
+    place_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+    activity_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)
+    tenths: Mapped[int] = mapped_column(BigInteger)
+    records: Mapped[int]
 
 
 class Certificate(db.Model):

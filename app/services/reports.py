@@ -6,7 +6,8 @@ itself, so each table groups by "the child this falls under, else the org itself
 the rows of a parent add up to its totals. Each table is one grouped query over the subtree.
 """
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from itertools import chain
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
@@ -17,7 +18,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
-from ..models import Activity, Org, ServiceRecord, User
+from ..models import Activity, MonthlyHours, Org, ServiceRecord, User
 from ..models.base import utcnow
 from ..timeutil import to_local
 from .scope import org_in_scope
@@ -173,6 +174,46 @@ def _has_hours(period: Period):
     return exists().where(ServiceRecord.user_id == User.id, _counted(period))
 
 
+def _record_facts(ids: list[int], start: date, end: date):
+    """Sums straight from the records of part of a month: (place, day, activity, source, tenths, records).
+
+    Grouped in the order of ix_service_records_place, so SQLite streams instead of sorting. Hours come
+    back as whole tenths and days as the driver gives them: converting thousands of rows to Decimal
+    and date costs as much as the query (a record's hours have one decimal, Numeric(4, 1))."""
+    return db.session.execute(
+        select(_place(), type_coerce(ServiceRecord.served_on, String), ServiceRecord.activity_id,
+               ServiceRecord.source, func.sum(cast(func.round(ServiceRecord.hours * 10), Integer)), func.count())
+        .where(_counted(Period(start, end)), _place().in_(ids))
+        .group_by(_place(), ServiceRecord.served_on, ServiceRecord.activity_id, ServiceRecord.source))
+
+
+def _monthly_facts(ids: list[int], first: date, after: date):
+    """The same sums for whole months (first ≤ month < after), from the trigger-kept monthly_hours."""
+    return db.session.execute(
+        select(MonthlyHours.place_id, type_coerce(MonthlyHours.month, String), MonthlyHours.activity_id,
+               MonthlyHours.source, MonthlyHours.tenths, MonthlyHours.records)
+        .where(MonthlyHours.place_id.in_(ids), MonthlyHours.month >= first, MonthlyHours.month < after))
+
+
+def _facts(ids: list[int], period: Period):
+    """Every approved record of the period that counts for one of `ids`, summed: whole months from
+    monthly_hours, the part-months at either end from the records themselves."""
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    after = (period.end + timedelta(days=1)).replace(day=1)  # the month after the last whole one
+    if first >= after:
+        return _record_facts(ids, period.start, period.end)
+    parts = [_monthly_facts(ids, first, after)]
+    if period.start < first:
+        parts.append(_record_facts(ids, period.start, first - timedelta(days=1)))
+    if after <= period.end:
+        parts.append(_record_facts(ids, after, period.end))
+    return chain(*parts)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
 @dataclass
 class _Pass:
     """One pass over the subtree's records of the period, folded in Python, and its members."""
@@ -190,16 +231,10 @@ class _Pass:
         orgs = db.session.execute(select(Org.id, Org.name, Org.kind, Org.path, Org.parent_id)
                                   .where(Org.path.startswith(org.path, autoescape=True))).all()
         ids = [o.id for o in orgs]
-        # Grouped in the order of ix_service_records_place, so SQLite streams instead of sorting. Hours
-        # come back as whole tenths and days as the driver gives them: converting 16,000 rows to
-        # Decimal and date cost as much as the query (a record's hours have one decimal, Numeric(4, 1)).
-        facts = db.session.execute(
-            select(_place(), type_coerce(ServiceRecord.served_on, String), ServiceRecord.activity_id,
-                   ServiceRecord.source, func.sum(cast(func.round(ServiceRecord.hours * 10), Integer)), func.count())
-            .where(_counted(period), _place().in_(ids))
-            .group_by(_place(), ServiceRecord.served_on, ServiceRecord.activity_id, ServiceRecord.source))
+        facts = _facts(ids, period)
         place_hours, place_activities, month_hours, by_source, month_of = {}, {}, {}, {}, {}
         for place, day, activity_id, source, tenths, records in facts:
+            activity_id = activity_id or None  # the monthly sums say 0 for "no activity"
             place_hours[place] = place_hours.get(place, 0) + tenths
             if activity_id is not None:
                 place_activities.setdefault(place, set()).add(activity_id)

@@ -291,3 +291,24 @@ def test_the_common_list_is_loaded_and_compared_case_insensitively():
     assert len(passwords.common_passwords()) > 300
     assert passwords.is_common("PASSWORD") and passwords.is_common(" 88888888 ")
     assert not passwords.is_common("红心-serve-2026")
+
+
+# Logs ----------------------------------------------------------------------------------------
+
+def test_no_phone_password_or_cookie_reaches_the_logs(app, client, make_user, caplog):
+    """Whatever the app and its libraries log while people register, fail and succeed at signing in
+    and change their phone: never a whole phone number, a password or a session cookie."""
+    caplog.set_level("DEBUG")
+    secret, new_phone = "红心-serve-2026", "13987654321"
+    assert client.post("/register", data={**REGISTER, "password": secret}).status_code == 303
+    cookie = client.get_cookie("session").value
+    client.post("/logout")
+    assert sign_in(client, REGISTER["phone"], "wrong-password-1").status_code == 422
+    assert sign_in(client, "13700000000", secret).status_code == 422
+    assert sign_in(client, REGISTER["phone"], secret, remember=True).status_code == 303
+    assert client.post("/me/phone", data={"ph-phone": new_phone, "ph-password": secret}).status_code == 303
+    client.get("/activities/999999")  # a 404 on the way
+    logged = caplog.text + "".join(str(r.args) for r in caplog.records)
+    for found in (REGISTER["phone"], new_phone, "13700000000", secret, "wrong-password-1", cookie,
+                  client.get_cookie("remember_token").value):
+        assert found not in logged
