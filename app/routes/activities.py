@@ -1,5 +1,5 @@
 """Activities for everyone: the list, the detail, signing up and cancelling, the calendar file."""
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -33,18 +33,23 @@ def load_visible(activity_id: int) -> Activity:
     return activity
 
 
-def activity_list(f: ActivityFilter, number: int) -> Markup:
-    """The cards of one page of the list, the same for everyone: rendered once per version of the
-    activities (app/freshness.py) and kept until one of them ends."""
+def kept(name: str, key: tuple, render) -> Markup:
+    """HTML built from the activities alone, rendered once per version of them (app/freshness.py)
+    and language, and kept until time alone changes it (the next listed activity ends)."""
     locale, now = str(get_locale()), utcnow()
+    return fragment(name, (locale, *key), activities_version(), now,
+                    lambda: (render(locale, now), list_changes_by_itself(now)))
 
-    def build():
-        page = db.paginate(visible_activities(f, now), page=number, per_page=20, error_out=False)
-        html = current_app.jinja_env.get_template("activities/_list.html").render(
-            page=page, f=f, now=now, locale=locale, kinds=labels(locale)["kinds"])
-        return html, list_changes_by_itself(now)
 
-    return fragment("activity-list", (locale, f, number), activities_version(), now, build)
+def render_list(f: ActivityFilter, number: int, locale: str, now) -> Markup:
+    """The cards of one page of the list, the same for everyone."""
+    page = db.paginate(visible_activities(f, now), page=number, per_page=20, error_out=False)
+    return Markup(current_app.jinja_env.get_template("activities/_list.html").render(
+        page=page, f=f, now=now, locale=locale, kinds=labels(locale)["kinds"]))
+
+
+def activity_list(f: ActivityFilter, number: int) -> Markup:
+    return kept("activity-list", (f, number), lambda locale, now: render_list(f, number, locale, now))
 
 
 @bp.get("")
@@ -56,10 +61,13 @@ def index():
         text=(request.args.get("q") or "").strip()[:50] or None,
     )
     number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
-    listing = activity_list(f, number)
     if wants_fragment():
-        return listing
-    return render_template("activities/index.html", f=f, listing=listing)
+        return activity_list(f, number)
+    if current_user.is_anonymous and "_flashes" not in session:
+        # Anonymous visitors of one URL see one page (the sign-in link names the URL; no token in it).
+        return kept("anonymous-activities-page", (request.full_path,), lambda locale, now: render_template(
+            "activities/index.html", f=f, listing=render_list(f, number, locale, now)))
+    return render_template("activities/index.html", f=f, listing=activity_list(f, number))
 
 
 def _panel(activity: Activity) -> dict:

@@ -88,6 +88,11 @@ class BadHours(DomainError):
     message = _l("Hours must be more than 0 and at most 24 a day.")
 
 
+class NoReviewer(DomainError):
+    message = _l("Hours need a community to review them: ask your community worker to add you to yours, "
+                 "or report them for a service post you hold.")
+
+
 class FutureDate(DomainError):
     message = _l("Service cannot be recorded for a future date.")
 

@@ -13,7 +13,7 @@ from ..models.activity import ATTENDANCE_OPENS_BEFORE
 from ..models.base import utcnow
 from ..timeutil import local_date, local_today
 from .audit import record_event
-from .errors import (AlreadyReviewed, AttendanceNotOpen, BadHours, FutureDate, NotClaimed, NotConfirmed,
+from .errors import (AlreadyReviewed, AttendanceNotOpen, BadHours, FutureDate, NoReviewer, NotClaimed, NotConfirmed,
                      ReasonRequired)
 from .notifications import notify
 from .posts import active_claim
@@ -89,6 +89,8 @@ def report_hours(user: User, served_on: date, hours: Decimal, content: str, post
             raise NotClaimed()
         org_id = claim.post.org_id
         place = place or claim.post.location
+    if org_id is None:
+        raise NoReviewer()  # no organizer's scope would hold the record: it would wait for ever
     record = ServiceRecord(
         user_id=user.id, source="post" if post_id else "manual", post_id=post_id, served_on=served_on, hours=hours,
         place=place, content=content, status="pending", org_id=org_id, branch_id=user.branch_id,

@@ -175,23 +175,27 @@ def _has_hours(period: Period):
 
 
 def _record_facts(ids: list[int], start: date, end: date):
-    """Sums straight from the records of part of a month: (place, day, activity, source, tenths, records).
+    """Sums straight from the records of part of a month: (place, day, activity, source, the activity's
+    kind, tenths, records).
 
     Grouped in the order of ix_service_records_place, so SQLite streams instead of sorting. Hours come
     back as whole tenths and days as the driver gives them: converting thousands of rows to Decimal
     and date costs as much as the query (a record's hours have one decimal, Numeric(4, 1))."""
     return db.session.execute(
         select(_place(), type_coerce(ServiceRecord.served_on, String), ServiceRecord.activity_id,
-               ServiceRecord.source, func.sum(cast(func.round(ServiceRecord.hours * 10), Integer)), func.count())
+               ServiceRecord.source, Activity.kind, func.sum(cast(func.round(ServiceRecord.hours * 10), Integer)),
+               func.count())
+        .outerjoin(Activity, Activity.id == ServiceRecord.activity_id)
         .where(_counted(Period(start, end)), _place().in_(ids))
-        .group_by(_place(), ServiceRecord.served_on, ServiceRecord.activity_id, ServiceRecord.source))
+        .group_by(_place(), ServiceRecord.served_on, ServiceRecord.activity_id, ServiceRecord.source, Activity.kind))
 
 
 def _monthly_facts(ids: list[int], first: date, after: date):
     """The same sums for whole months (first ≤ month < after), from the trigger-kept monthly_hours."""
     return db.session.execute(
         select(MonthlyHours.place_id, type_coerce(MonthlyHours.month, String), MonthlyHours.activity_id,
-               MonthlyHours.source, MonthlyHours.tenths, MonthlyHours.records)
+               MonthlyHours.source, Activity.kind, MonthlyHours.tenths, MonthlyHours.records)
+        .outerjoin(Activity, Activity.id == MonthlyHours.activity_id)
         .where(MonthlyHours.place_id.in_(ids), MonthlyHours.month >= first, MonthlyHours.month < after))
 
 
@@ -223,7 +227,7 @@ class _Pass:
     place_hours: dict  # place → tenths of hours
     place_activities: dict  # place → {activity ids}
     month_hours: dict  # (year, month) → tenths of hours
-    by_source: dict  # (source, activity id) → [tenths of hours, records]
+    by_kind: dict  # activity kind, or the source of records without an activity → [tenths of hours, records]
     members: dict  # branch id → (members, members with hours)
 
     @classmethod
@@ -232,8 +236,8 @@ class _Pass:
                                   .where(Org.path.startswith(org.path, autoescape=True))).all()
         ids = [o.id for o in orgs]
         facts = _facts(ids, period)
-        place_hours, place_activities, month_hours, by_source, month_of = {}, {}, {}, {}, {}
-        for place, day, activity_id, source, tenths, records in facts:
+        place_hours, place_activities, month_hours, by_kind, month_of = {}, {}, {}, {}, {}
+        for place, day, activity_id, source, kind, tenths, records in facts:
             activity_id = activity_id or None  # the monthly sums say 0 for "no activity"
             place_hours[place] = place_hours.get(place, 0) + tenths
             if activity_id is not None:
@@ -242,13 +246,13 @@ class _Pass:
             if month is None:
                 month = month_of[day] = (int(day[:4]), int(day[5:7])) if isinstance(day, str) else (day.year, day.month)
             month_hours[month] = month_hours.get(month, 0) + tenths
-            entry = by_source.setdefault((source, activity_id), [0, 0])
+            entry = by_kind.setdefault((kind or "other") if source == "activity" else source, [0, 0])
             entry[0] += tenths
             entry[1] += records
         members = {b: (n, w or 0) for b, n, w in db.session.execute(
             select(User.branch_id, func.count(User.id), func.sum(case((_has_hours(period), 1), else_=0)))
             .where(User.member_type.is_not(None), User.branch_id.in_(ids)).group_by(User.branch_id))}
-        return cls(org, orgs, place_hours, place_activities, month_hours, by_source, members)
+        return cls(org, orgs, place_hours, place_activities, month_hours, by_kind, members)
 
     def _tally(self, bucket_of) -> dict[int, Counts]:
         """Counts per bucket (the child an org lies under)."""
@@ -285,15 +289,7 @@ class _Pass:
         return months
 
     def kinds(self) -> list[tuple[str, Decimal, int]]:
-        activity_ids = [a for (source, a) in self.by_source if source == "activity" and a is not None]
-        kind_of = dict(db.session.execute(select(Activity.id, Activity.kind)
-                                          .where(Activity.id.in_(activity_ids))).all()) if activity_ids else {}
-        found: dict[str, list] = {}
-        for (source, activity_id), (hours, records) in self.by_source.items():
-            entry = found.setdefault(kind_of.get(activity_id, "other") if source == "activity" else source, [0, 0])
-            entry[0] += hours
-            entry[1] += records
-        return sorted(((k, _from_tenths(h), n) for k, (h, n) in found.items()), key=lambda t: (-t[1], t[0]))
+        return sorted(((k, _from_tenths(h), n) for k, (h, n) in self.by_kind.items()), key=lambda t: (-t[1], t[0]))
 
 
 def _counts(row) -> dict:

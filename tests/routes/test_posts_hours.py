@@ -85,8 +85,8 @@ def test_bad_hours_input_is_422_and_writes_nothing(app, client, make_user, login
         assert db.session.scalar(select(ServiceRecord)) is None
 
 
-def test_correction_request_on_own_record_only(app, client, hx, make_user, login):
-    owner, other = make_user(), make_user()
+def test_correction_request_on_own_record_only(app, client, hx, make_user, login, community):
+    owner, other = make_user(branch=community["branch"]), make_user()
     with app.app_context():
         record = records.report_hours(db.session.get(type(owner), owner.id), local_today(), Decimal("1"), "x")
         db.session.commit()

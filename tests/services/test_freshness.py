@@ -138,3 +138,16 @@ def test_an_emptied_counter_table_still_moves_the_version(org, make_activity):
     before = activities_version()
     make_activity(org)
     assert activities_version() != before
+
+
+def test_a_kept_anonymous_page_never_carries_someone_elses_flash_or_link(app, community, make_activity):
+    make_activity(community["community"], title="读书会")
+    first, second = app.test_client(), app.test_client()
+    assert "读书会" in second.get("/activities").get_data(as_text=True)  # kept now
+    with first.session_transaction() as s:
+        s["_flashes"] = [("success", "只给第一个人看的消息")]
+    assert "只给第一个人看的消息" in first.get("/activities").get_data(as_text=True)
+    assert "只给第一个人看的消息" not in first.get("/activities").get_data(as_text=True)
+    assert "只给第一个人看的消息" not in second.get("/activities").get_data(as_text=True)
+    body = second.get("/activities?kind=reading").get_data(as_text=True)
+    assert "next=/activities?kind%3Dreading" in body or "next=%2Factivities%3Fkind%3Dreading" in body

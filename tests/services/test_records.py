@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import AuditEvent, Notification, ServiceRecord
 from app.services import posts, records, signups
 from app.services.certificates import find_certificate, issue_certificate
-from app.services.errors import (AlreadyReviewed, AttendanceNotOpen, BadHours, FutureDate, NotClaimed, NotConfirmed,
+from app.services.errors import (AlreadyReviewed, AttendanceNotOpen, BadHours, FutureDate, NoReviewer, NotClaimed, NotConfirmed,
                                  ReasonRequired)
 from app.timeutil import local_today
 
@@ -83,6 +83,15 @@ def test_reported_hours_wait_for_approval_and_keep_the_branch(org, organizer, co
     assert (record.status, record.source, record.branch_id, record.org_id) == ("pending", "manual", community["branch"].id, community["branch"].id)
 
 
+def test_hours_nobody_could_review_are_refused(org, make_user):
+    """A resident with no community and no post: no organizer's scope would hold the record."""
+    resident = make_user(member_type=None)
+    assert resident.branch_id is None and resident.community_id is None
+    with pytest.raises(NoReviewer):
+        records.report_hours(resident, local_today(), Decimal("1"), "扫雪")
+    assert db.session.scalar(select(func.count()).select_from(ServiceRecord)) == 0
+
+
 @pytest.mark.parametrize("hours", [Decimal("0"), Decimal("-1"), Decimal("24.5")])
 def test_bad_hours_are_refused(org, make_user, hours):
     with pytest.raises(BadHours):
@@ -90,7 +99,7 @@ def test_bad_hours_are_refused(org, make_user, hours):
 
 
 def test_no_more_than_24_hours_a_day(org, make_user):
-    member = make_user()
+    member = make_user(community_id=org.id)
     records.report_hours(member, local_today(), Decimal("20"), "a")
     db.session.commit()
     with pytest.raises(BadHours):
@@ -152,14 +161,14 @@ def test_correction_request_and_settlement_are_audited(org, organizer, community
 
 @pytest.mark.parametrize("raw", ["abc", "NaN", "Infinity", "0", "30"])
 def test_correction_refuses_odd_hours(org, organizer, community, make_user, raw):
-    record = records.report_hours(make_user(), local_today(), Decimal("2"), "x")
+    record = records.report_hours(make_user(community_id=org.id), local_today(), Decimal("2"), "x")
     db.session.commit()
     with pytest.raises(BadHours):
         records.resolve_correction(organizer, record, records.parse_hours(raw))
 
 
 def test_yearly_totals_count_only_approved(org, organizer, make_user):
-    member = make_user()
+    member = make_user(community_id=org.id)
     a = records.report_hours(member, local_today(), Decimal("2"), "a")
     records.report_hours(member, local_today(), Decimal("3"), "b")
     db.session.commit()
