@@ -42,13 +42,14 @@ def list_notifications(user: User, limit: int = 50) -> list[Notification]:
     )
 
 
-def mark_all_read(user: User) -> None:
-    """Mark a person's messages read."""
-    db.session.execute(
-        update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
+def mark_read(user: User, ids: list[int]) -> None:
+    """Mark these of a person's messages read (the ones shown: a newer one stays unread)."""
+    if ids:
+        db.session.execute(
+            update(Notification)
+            .where(Notification.user_id == user.id, Notification.id.in_(ids), Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        )
 
 
 def describe(n: Notification) -> str:

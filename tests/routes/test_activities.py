@@ -153,3 +153,33 @@ def test_language_switch_remembers_english(client, org, make_activity):
     assert response.status_code == 303 and response.headers["Location"] == "/activities"
     body = client.get("/activities").get_data(as_text=True)
     assert "Activities" in body and 'lang="en"' in body
+
+
+def test_opening_the_messages_clears_the_badge_on_that_page(app, client, make_user, login):
+    from app.models import Notification
+    from app.services.notifications import unread_count
+
+    user = login(make_user())
+    with app.app_context():
+        db.session.add_all([Notification(user_id=user.id, kind="hours_approved", params_json='{"hours": "1"}')
+                            for _ in range(2)])
+        db.session.commit()
+    assert 'class="badge"' in client.get("/activities").get_data(as_text=True)
+    assert 'class="badge"' not in client.get("/notifications").get_data(as_text=True)
+    with app.app_context():
+        assert unread_count(db.session.get(type(user), user.id)) == 0
+
+
+def test_only_the_messages_shown_are_marked_read(app, make_user):
+    """One that arrives while the page renders is not marked read unseen."""
+    from app.models import Notification
+    from app.services.notifications import mark_read, unread_count
+
+    user = make_user()
+    with app.app_context():
+        shown, newer = (Notification(user_id=user.id, kind="hours_approved", params_json='{"hours": "1"}') for _ in range(2))
+        db.session.add_all([shown, newer])
+        db.session.commit()
+        mark_read(user, [shown.id])
+        db.session.commit()
+        assert unread_count(user) == 1 and db.session.get(Notification, newer.id).read_at is None
