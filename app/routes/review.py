@@ -4,12 +4,11 @@ from flask_babel import get_locale, gettext as _
 from flask_wtf.csrf import generate_csrf
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from ..errors import error_response
 from ..extensions import db
 from ..htmx import wants_fragment
-from ..models import ServiceRecord, User
+from ..models import ServiceRecord
 from ..services import records
 from ..services.errors import DomainError
 from ..services.scope import record_in_scope
@@ -36,9 +35,7 @@ def shared() -> dict:
 @organizer_required
 def queue():
     """Pending hours and correction requests in my scope, oldest first."""
-    items = db.session.scalars(records.review_queue(current_user).options(
-        joinedload(ServiceRecord.user).lazyload(User.grants), joinedload(ServiceRecord.branch))).all()
-    return render_template("review/queue.html", items=items, shared=shared())
+    return render_template("review/queue.html", items=records.review_rows(current_user), shared=shared())
 
 
 def _done(record_id: int, action, message: str):
@@ -55,8 +52,8 @@ def _done(record_id: int, action, message: str):
         return redirect(url_for(".queue"), 303)
     flash(message, "success")
     if wants_fragment():
-        record = db.session.get(ServiceRecord, record_id)
-        return render_template("review/_item.html", r=record, shared=shared(), oob_flash=True)
+        (row,) = records.review_rows(current_user, record_id)
+        return render_template("review/_item.html", r=row, shared=shared(), oob_flash=True)
     return redirect(url_for(".queue"), 303)
 
 

@@ -5,10 +5,11 @@ Every review, attendance change and correction writes its audit row in the same 
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import delete, extract, func, select, update
+from sqlalchemy import Row, delete, extract, func, select, update
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import Activity, ServiceRecord, Signup, User
+from ..models import Activity, Org, ServiceRecord, Signup, User
 from ..models.activity import ATTENDANCE_OPENS_BEFORE
 from ..models.base import utcnow
 from ..timeutil import local_date, local_today
@@ -191,8 +192,18 @@ def yearly_totals(user: User) -> list[tuple[int, Decimal]]:
         .group_by(year).order_by(year.desc()))]
 
 
-def review_queue(reviewer: User, limit: int = 100):
-    """Pending records and open correction requests in the reviewer's scope, oldest first."""
-    return (select(ServiceRecord)
-            .where(record_in_scope(reviewer), (ServiceRecord.status == "pending") | (ServiceRecord.correction_request != ""))
-            .order_by(ServiceRecord.created_at, ServiceRecord.id).limit(limit))
+def review_rows(reviewer: User, record_id: int | None = None, limit: int = 100) -> list[Row]:
+    """Pending records and open correction requests in the reviewer's scope, oldest first (or the one
+    record, after an action on it): plain columns with the person's and branch's names, as a queue
+    of 100 renders much faster from rows than from ORM objects."""
+    branch = aliased(Org)
+    stmt = (select(ServiceRecord.id, ServiceRecord.status, ServiceRecord.hours, ServiceRecord.served_on,
+                   ServiceRecord.source, ServiceRecord.content, ServiceRecord.correction_request,
+                   User.name.label("user_name"), branch.name.label("branch_name"))
+            .join(User, User.id == ServiceRecord.user_id).outerjoin(branch, branch.id == ServiceRecord.branch_id)
+            .where(record_in_scope(reviewer)))
+    if record_id is not None:
+        return list(db.session.execute(stmt.where(ServiceRecord.id == record_id)))
+    return list(db.session.execute(
+        stmt.where((ServiceRecord.status == "pending") | (ServiceRecord.correction_request != ""))
+        .order_by(ServiceRecord.created_at, ServiceRecord.id).limit(limit)))
