@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import has_app_context
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from werkzeug.security import generate_password_hash
 
 from app import create_app
@@ -38,6 +38,24 @@ def config_for(uri: str, **extra) -> dict:
         "RATELIMIT_ENABLED": False,
         **extra,
     }
+
+
+def empty_database(name: str, sqlite_path) -> str:
+    """A URL of an empty database for tests that migrate or serve one themselves: a SQLite file, or on
+    PostgreSQL a database of its own (created when missing, emptied), so no other test touches it."""
+    if not PG_URL:
+        return f"sqlite:///{sqlite_path}"
+    url = make_url(PG_URL).set(database=name)
+    admin = create_engine(make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    return url.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,8 @@ Every operation opens a write transaction (IMMEDIATE on SQLite) and locks the ac
 (FOR UPDATE on PostgreSQL) before reading what it decides on; the seat itself is taken with a
 conditional UPDATE on the activity's own counter, and the schema's CHECK is the last line.
 """
+import time
+
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -91,6 +93,9 @@ def _unguarded_sign_up(user: User, activity_id: int) -> Signup:
         Signup.activity_id == activity_id, Signup.status == "confirmed"))
     capacity = activity.capacity
     db.session.commit()
+    # Real code does work between deciding and writing (rendering, notifying): without that time the
+    # window is so narrow that whether the control sees a race depends on the machine's load.
+    time.sleep(0.05)
     status = "confirmed" if capacity is None or confirmed < capacity else "waitlisted"
     signup = Signup(activity_id=activity_id, user_id=user.id, status=status, created_at=utcnow())
     db.session.add(signup)

@@ -22,13 +22,12 @@ from urllib.parse import urlencode
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, make_url, text
 from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.extensions import db
 from app.models import Grid, Org, RoleGrant, User
-from tests.conftest import PG_URL, config_for
+from tests.conftest import config_for, empty_database
 from tests.invariants import assert_invariants
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,19 +112,7 @@ def race(calls, timeout: float = 300) -> list:
 # The database ----------------------------------------------------------------------------------
 
 def _fresh_database(tmp_path_factory) -> str:
-    if not PG_URL:
-        return f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
-    url = make_url(PG_URL).set(database="hongxin_live")
-    admin = create_engine(make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = 'hongxin_live'")):
-            conn.execute(text("CREATE DATABASE hongxin_live"))
-    admin.dispose()
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
-    return url.render_as_string(hide_password=False)
+    return empty_database("hongxin_live", tmp_path_factory.mktemp("live") / "live.db")
 
 
 @dataclass
