@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from ..forms import ActivityForm
 from ..models import Activity
 from ..services import activities as activity_service
-from ..services.errors import DomainError
+from ..services.errors import ActivityNotEditable, DomainError
 from ..services.scope import activity_in_scope, managed_orgs
 from .guards import organizer_required
 
@@ -74,6 +74,9 @@ def duplicate_activity(activity_id: int):
 def edit_activity(activity_id: int):
     """Change an activity; people signed up are told about a new time or place."""
     activity = scoped_activity(activity_id)
+    if not activity_service.editable(activity):
+        flash(str(ActivityNotEditable()), "error")
+        return redirect(url_for("activities.show", activity_id=activity_id), 303)
     form = _form(obj=activity, is_new=False)
     if request.method == "GET":
         form.fill_times(activity)

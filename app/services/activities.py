@@ -85,10 +85,16 @@ def create_activity(actor: User, data: dict, publish: bool = True) -> Activity:
     return activity
 
 
+def editable(activity: Activity, now: datetime | None = None) -> bool:
+    """A draft, or a published activity that has not ended: once it is over, its time, place and
+    hours are what attendance and service records were made from, so they stay as they were."""
+    return activity.shown_status(now) in ("draft", "published")
+
+
 def update_activity(actor: User, activity_id: int, data: dict, publish: bool = False) -> Activity:
     """Change an activity; more seats promote people waiting, a new time or place tells everyone."""
     activity = lock_activity(activity_id)
-    if activity.status not in ("draft", "published"):
+    if not editable(activity):
         raise ActivityNotEditable()
     _check_org(actor, data["org_id"])
     capacity = data.get("capacity")
@@ -110,7 +116,7 @@ def update_activity(actor: User, activity_id: int, data: dict, publish: bool = F
 def cancel_activity(actor: User, activity_id: int) -> Activity:
     """Cancel an activity; everyone signed up or waiting is told."""
     activity = lock_activity(activity_id)
-    if activity.status not in ("draft", "published"):
+    if not editable(activity):
         raise ActivityNotEditable()
     activity.status = "cancelled"
     notify(_live_user_ids(activity), "activity_cancelled", activity, title=activity.title)

@@ -130,3 +130,17 @@ def test_cancel_tells_people_and_shows_cancelled(app, client, organizer, communi
     assert 'data-activity-status="cancelled"' in client.get(f"/activities/{activity.id}").get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Notification.kind).where(Notification.user_id == member.id)) == "activity_cancelled"
+
+
+def test_an_ended_activity_offers_no_edit_and_its_edit_page_says_why(app, client, organizer, community, make_activity,
+                                                                     login):
+    over = make_activity(community["community"], title="上周的读书会", starts_in=timedelta(days=-7))
+    login(organizer)
+    card = client.get("/manage/activities").get_data(as_text=True).split(f'data-activity-id="{over.id}"')[1].split("</article>")[0]
+    assert "/roster" in card and f"/manage/activities/{over.id}/edit" not in card
+    assert f"/manage/activities/{over.id}/edit" not in client.get(f"/activities/{over.id}").get_data(as_text=True)
+    for method in (client.get, client.post):
+        response = method(f"/manage/activities/{over.id}/edit", follow_redirects=True)
+        assert "该活动已不能再修改" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Activity, over.id).title == "上周的读书会"

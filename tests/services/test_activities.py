@@ -91,3 +91,18 @@ def test_cancel_tells_confirmed_and_waiting(organizer, community, make_user, mak
     assert told == {a.id, b.id}
     with pytest.raises(ActivityNotEditable):
         activities.cancel_activity(organizer, activity.id)
+
+
+def test_an_activity_that_has_ended_can_no_longer_be_changed_or_cancelled(organizer, community, make_activity):
+    """Its time, place and hours are what attendance and service records were made from."""
+    over = make_activity(community["community"], starts_in=timedelta(days=-1), length=timedelta(hours=2))
+    running = make_activity(community["community"], starts_in=timedelta(minutes=-30), length=timedelta(hours=2))
+    assert not activities.editable(over) and activities.editable(running)
+    with pytest.raises(ActivityNotEditable):
+        activities.update_activity(organizer, over.id, data(community["community"], title="改个名"))
+    with pytest.raises(ActivityNotEditable):
+        activities.cancel_activity(organizer, over.id)
+    db.session.rollback()
+    activities.update_activity(organizer, running.id, data(community["community"], starts_at=running.starts_at,
+                                                           ends_at=running.ends_at + timedelta(hours=1)))
+    db.session.commit()
