@@ -2,7 +2,7 @@
 
 Every SQL statement that writes to `activities` or `orgs` is seen here at the engine (ORM flushes,
 the conditional seat UPDATEs, bulk and hand-written SQL alike) and marks its connection; when the
-session commits, one more UPDATE moves `change_counters.activities` as its last statement. A reader
+session commits, one more statement (an upsert) moves `change_counters.activities` as its last. A reader
 that sees the old number therefore also sees the old rows, and one that sees the new number sees
 the new rows. The bump comes last so that, on PostgreSQL, the counter row is locked only while
 committing and never before another lock (no deadlocks with the activity row locks).

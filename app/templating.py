@@ -87,6 +87,9 @@ def init_templating(app: Flask) -> None:
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True)
+    from .services.activities import editable
+
+    app.jinja_env.tests["editable"] = editable  # {% if activity is editable %}: the rule of services/activities
     app.jinja_env.filters.update(when=when, when_range=when_range, day=day, input_value=input_value, input_date=input_date, hours=hours, masked=mask_phone,
                                  datetime_full=lambda dt: format_datetime(dt, "medium"))
 

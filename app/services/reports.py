@@ -7,12 +7,12 @@ the rows of a parent add up to its totals. Each table is one grouped query over 
 """
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import chain
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import chain
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, and_, case, cast, distinct, exists, func, or_, select, true, type_coerce
+from sqlalchemy import Integer, String, and_, case, cast, exists, func, or_, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -26,7 +26,6 @@ from .scope import org_in_scope
 ORG_KIND_LABELS = {"district": _l("District"), "street": _l("Street"), "community": _l("Community"),
                    "branch": _l("Party branch"), "unit": _l("Co-building unit")}
 # Records that did not come from an activity are their own categories beside the activity kinds.
-ZERO = Decimal("0")
 SOURCE_LABELS = {"post": _l("Service posts"), "manual": _l("Entered by hand")}
 # Ten years of months is already a long chart; a mistyped year 0001 must not draw 24,000 bars.
 MAX_YEARS = 10
@@ -285,16 +284,11 @@ class _Pass:
         months, day = [], period.start.replace(day=1)
         while day <= period.end:
             months.append((day, _from_tenths(self.month_hours.get((day.year, day.month), 0))))
-            day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+            day = _next_month(day)
         return months
 
     def kinds(self) -> list[tuple[str, Decimal, int]]:
         return sorted(((k, _from_tenths(h), n) for k, (h, n) in self.by_kind.items()), key=lambda t: (-t[1], t[0]))
-
-
-def _counts(row) -> dict:
-    return {"members": row.members or 0, "members_with_hours": row.members_with_hours or 0,
-            "hours": _tenths(row.hours), "activities": row.activities or 0}
 
 
 def child_rows(org: Org, period: Period) -> list[OrgRow]:

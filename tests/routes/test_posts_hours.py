@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import PostClaim, ServicePost, ServiceRecord, Signup
+from app.models import ServicePost, ServiceRecord
 from app.services import records
 
 
