@@ -67,15 +67,29 @@ def begin_write() -> None:
     session.info["write_transaction"] = True
 
 
+def write_lock_later(view):
+    """Mark a POST view whose slow work (password hashing, sending) must not hold the write lock.
+
+    Such a view reads in an ordinary read transaction; its service calls begin_write() right
+    before the writes that need it, and the route commits as usual.
+    """
+    view.write_lock_later = True
+    return view
+
+
 def init_write_requests(app) -> None:
     """Requests that change things open their first transaction as a write transaction.
 
     On SQLite a DEFERRED transaction that reads and then writes fails at once with "database is
     locked" when another writer is active; starting IMMEDIATE makes it wait its turn instead.
+    Views marked with write_lock_later take the lock themselves, later.
     """
     from flask import request
 
     @app.before_request
     def _writes_begin_immediately():
-        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+            return
+        view = app.view_functions.get(request.endpoint)
+        if not getattr(view, "write_lock_later", False):
             begin_write()
