@@ -45,6 +45,8 @@ def empty_database(name: str, sqlite_path) -> str:
     PostgreSQL a database of its own (created when missing, emptied), so no other test touches it."""
     if not PG_URL:
         return f"sqlite:///{sqlite_path}"
+    # Named after the suite's own database, so two suites on two test databases never share one.
+    name = f"{make_url(PG_URL).database}_{name}"
     url = make_url(PG_URL).set(database=name)
     admin = create_engine(make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -1,6 +1,6 @@
 """Migrations: the models and the migrations agree, and upgrading a populated database keeps every row.
 
-On PostgreSQL these tests use a database of their own (`hongxin_migrations`, created when missing),
+On PostgreSQL these tests use a database of their own (`<test database>_migrations`, created when missing),
 so they never disturb the shared test database.
 """
 from datetime import date, datetime
@@ -20,7 +20,7 @@ from tests.conftest import config_for, empty_database
 
 @pytest.fixture
 def empty_db(tmp_path) -> str:
-    return empty_database("hongxin_migrations", tmp_path / "migrations.db")
+    return empty_database("migrations", tmp_path / "migrations.db")
 
 
 def _config(app):

@@ -1,7 +1,7 @@
 """A live server: gunicorn with 4 worker processes on 127.0.0.1, and browsers that talk to it.
 
 The database is a fresh SQLite file in WAL mode, or, when DATABASE_URL points at PostgreSQL, a
-database of its own (`hongxin_live`, created when missing) so the other tests' truncations never
+database of its own (`<test database>_live`, created when missing) so the other tests' truncations never
 touch it. Its people sign in through POST /login like anyone else; their password hash is a cheap
 one made once, because the hash cost is not what these tests are about. CSRF is on, as in
 production: each browser keeps the token of its session.
@@ -112,7 +112,7 @@ def race(calls, timeout: float = 300) -> list:
 # The database ----------------------------------------------------------------------------------
 
 def _fresh_database(tmp_path_factory) -> str:
-    return empty_database("hongxin_live", tmp_path_factory.mktemp("live") / "live.db")
+    return empty_database("live", tmp_path_factory.mktemp("live") / "live.db")
 
 
 @dataclass
