@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import database, freshness  # noqa: F401  (register the engine events)
+from . import database  # noqa: F401  (register the engine events)
 from .config import Defaults, database_url
 from .extensions import babel, csrf, db, limiter, locale_selector, login, migrate
 

@@ -1,7 +1,7 @@
 """Rendered fragments kept in this worker process while their version holds.
 
 A fragment is kept under a key (what it shows: language, filters, page) together with the
-version it was built from (app/freshness.py) and a time it is good until (when time alone changes
+version it was built from (app/freshness.py, kept by database triggers) and a time it is good until (when time alone changes
 it: an activity ending leaves the upcoming list). Each worker keeps its own; a bounded number of
 keys, least recently used dropped first. Stored in `app.extensions`, so every app (and every test)
 starts empty.

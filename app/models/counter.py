@@ -6,7 +6,7 @@ from ..extensions import db
 
 
 class ChangeCounter(db.Model):
-    """`activities` grows with every committed write to activities or orgs (app/freshness.py), so a
+    """`activities` grows with every committed write to activities or orgs (triggers of migration 0008), so a
     page built from them can be kept as long as the counter has not moved."""
 
     __tablename__ = "change_counters"

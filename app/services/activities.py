@@ -19,7 +19,9 @@ EDITABLE = ("title", "kind", "description", "location", "starts_at", "ends_at", 
 
 
 LISTED = ("published", "cancelled", "closed")
-LIST_KEPT_AT_MOST = timedelta(minutes=10)  # a bound on staleness should a write ever bypass app/freshness.py
+# Writes move the version (triggers of migration 0008); what time alone changes on a card besides an
+# activity ending (a deadline passing) is at most this old.
+LIST_KEPT_AT_MOST = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def visible_activities(f: ActivityFilter, now: datetime | None = None):
 
 def list_changes_by_itself(now: datetime) -> datetime:
     """When time alone next changes the lists: the next listed activity to end moves from upcoming
-    to past (writes move app/freshness.py's version instead)."""
+    to past (writes move the activities version instead)."""
     next_end = db.session.scalar(select(func.min(Activity.ends_at)).where(Activity.status.in_(LISTED), Activity.ends_at > now))
     return min(next_end, now + LIST_KEPT_AT_MOST) if next_end else now + LIST_KEPT_AT_MOST
 
