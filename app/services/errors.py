@@ -16,10 +16,6 @@ class DomainError(Exception):
         return str(self.message)
 
 
-class ActivityFull(DomainError):
-    message = _l("This activity is full.")
-
-
 class SignupClosed(DomainError):
     message = _l("Sign-up for this activity is closed.")
 
@@ -128,6 +124,3 @@ class CheckinNotConfirmed(DomainError):
 class SessionOutOfOrder(DomainError):
     message = _l("A session must end after it starts.")
 
-
-class NotCompleted(DomainError):
-    message = _l("The class is not completed yet.")

@@ -159,15 +159,6 @@ def _subtree_ids(org: Org) -> list[int]:
     return list(db.session.scalars(select(Org.id).where(Org.path.startswith(org.path, autoescape=True))))
 
 
-def _in_subtree(org: Org):
-    """SQL: the record counts for an org of the subtree.
-
-    A list of ids (not a subquery) lets ix_service_records_place seek each org's records of the period;
-    with a subquery SQLite cannot tell how many ids come back and reads the whole district's period.
-    """
-    return _place().in_(_subtree_ids(org))
-
-
 def _has_hours(period: Period):
     """SQL, correlated to User: the person has any approved record in the period."""
     return exists().where(ServiceRecord.user_id == User.id, _counted(period))
@@ -291,24 +282,9 @@ class _Pass:
         return sorted(((k, _from_tenths(h), n) for k, (h, n) in self.by_kind.items()), key=lambda t: (-t[1], t[0]))
 
 
-def child_rows(org: Org, period: Period) -> list[OrgRow]:
-    """One row per child org, plus the org's own (direct) row when it has anything or no children."""
-    return _Pass.load(org, period).rows()
-
-
 def subtree_totals(org: Org, period: Period) -> Counts:
     """The figures of the whole subtree, counted directly (not from the rows)."""
     return _Pass.load(org, period).counts()
-
-
-def hours_by_month(org: Org, period: Period) -> list[tuple[date, Decimal]]:
-    """Approved hours per calendar month of the period, months without hours included."""
-    return _Pass.load(org, period).months(period)
-
-
-def hours_by_kind(org: Org, period: Period) -> list[tuple[str, Decimal, int]]:
-    """Approved hours and records per activity kind; post duty and hand entries are their own kinds."""
-    return _Pass.load(org, period).kinds()
 
 
 def member_rows(org: Org, period: Period) -> list[MemberRow]:
