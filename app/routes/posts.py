@@ -1,14 +1,13 @@
 """Service posts for members: browse, claim a slot, release it."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..htmx import wants_fragment
 from ..models import ServicePost
 from ..services import posts
-from ..services.errors import DomainError
 from ..services.scope import can_manage_org
+from .perform import perform
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 
@@ -40,31 +39,25 @@ def show(post_id: int):
     return render_template("posts/show.html", **_panel(load_visible(post_id)))
 
 
-def _run(action, post_id: int, done: str):
-    load_visible(post_id)
-    status = 200
-    try:
-        action(current_user, post_id)
-        db.session.commit()
-        flash(done, "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        status = 409
-    if wants_fragment():
-        return render_template("posts/_claim_panel.html", oob_flash=True, **_panel(db.session.get(ServicePost, post_id))), status
-    return redirect(url_for(".show", post_id=post_id), 303)
+def _claim_panel(post_id: int):
+    """The claim panel as it is now, with the flash out of band."""
+    return lambda _claim: render_template("posts/_claim_panel.html", oob_flash=True,
+                                          **_panel(db.session.get(ServicePost, post_id)))
 
 
 @bp.post("/<int:post_id>/claim")
 @login_required
 def claim(post_id: int):
     """Claim one slot of the post."""
-    return _run(posts.claim_post, post_id, _("You hold this post now. Thank you for serving!"))
+    load_visible(post_id)
+    return perform(lambda: posts.claim_post(current_user, post_id), _("You hold this post now. Thank you for serving!"),
+                   url_for(".show", post_id=post_id), fragment=_claim_panel(post_id))
 
 
 @bp.post("/<int:post_id>/release")
 @login_required
 def release(post_id: int):
     """Give the slot back."""
-    return _run(posts.release_post, post_id, _("You have released this post."))
+    load_visible(post_id)
+    return perform(lambda: posts.release_post(current_user, post_id), _("You have released this post."),
+                   url_for(".show", post_id=post_id), fragment=_claim_panel(post_id))

@@ -1,19 +1,17 @@
 """The approval queue: organizers approve or reject hours and settle correction requests."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_wtf.csrf import generate_csrf
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..errors import error_response
 from ..extensions import db
-from ..htmx import wants_fragment
 from ..models import ServiceRecord
 from ..services import records
-from ..services.errors import DomainError
 from ..services.scope import record_in_scope
 from ..templating import labels
 from .guards import organizer_required
+from .perform import perform
 
 bp = Blueprint("review", __name__, url_prefix="/manage/hours")
 
@@ -38,30 +36,22 @@ def queue():
     return render_template("review/queue.html", items=records.review_rows(current_user), shared=shared())
 
 
-def _done(record_id: int, action, message: str):
+def _review(record_id: int, action, message: str):
     """Run a review action; the row swaps in place for htmx, else back to the queue."""
     scoped_record(record_id)
-    try:
-        action()
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        if wants_fragment():
-            return error_response(409, str(exc))
-        flash(str(exc), "error")
-        return redirect(url_for(".queue"), 303)
-    flash(message, "success")
-    if wants_fragment():
-        (row,) = records.review_rows(current_user, record_id)
-        return render_template("review/_item.html", r=row, shared=shared(), oob_flash=True)
-    return redirect(url_for(".queue"), 303)
+
+    def row(_result):
+        (found,) = records.review_rows(current_user, record_id)
+        return render_template("review/_item.html", r=found, shared=shared(), oob_flash=True)
+
+    return perform(action, message, url_for(".queue"), fragment=row)
 
 
 @bp.post("/<int:record_id>/approve")
 @organizer_required
 def approve(record_id: int):
     """Approve pending hours."""
-    return _done(record_id, lambda: records.approve_record(current_user, record_id), _("Approved."))
+    return _review(record_id, lambda: records.approve_record(current_user, record_id), _("Approved."))
 
 
 @bp.post("/<int:record_id>/reject")
@@ -69,7 +59,7 @@ def approve(record_id: int):
 def reject(record_id: int):
     """Reject pending hours with a reason."""
     reason = request.form.get("reason", "")
-    return _done(record_id, lambda: records.reject_record(current_user, record_id, reason), _("Rejected."))
+    return _review(record_id, lambda: records.reject_record(current_user, record_id, reason), _("Rejected."))
 
 
 @bp.post("/<int:record_id>/correct")
@@ -78,5 +68,5 @@ def correct(record_id: int):
     """Settle a correction request: new hours, or keep them as they are."""
     record = scoped_record(record_id)
     raw = request.form.get("hours", "")
-    return _done(record_id, lambda: records.resolve_correction(current_user, record, records.parse_hours(raw)),
-                 _("Correction settled."))
+    return _review(record_id, lambda: records.resolve_correction(current_user, record, records.parse_hours(raw)),
+                   _("Correction settled."))
