@@ -1,5 +1,5 @@
 """My service hours: the records, reporting hours by hand, corrections, the yearly certificate."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -8,12 +8,11 @@ from wtforms.fields.choices import SelectChoice
 from ..database import begin_write
 from ..extensions import db
 from ..forms import HoursForm, ReasonForm
-from ..htmx import wants_fragment
 from ..models import ServiceRecord
 from ..services import posts, records
 from ..services.certificates import find_certificate, issue_certificate, qr_svg
-from ..services.errors import DomainError
 from ..timeutil import local_today
+from .perform import perform
 
 bp = Blueprint("hours", __name__)
 
@@ -32,17 +31,12 @@ def _hours_form() -> HoursForm:
 def mine():
     """My records of a year with the totals; the form to report hours by hand."""
     form = _hours_form()
-    if form.validate_on_submit():
-        try:
-            records.report_hours(current_user, form.date.data, form.hours.data, form.note.data.strip(),
-                                 post_id=form.post_id.data or None)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            form.hours.errors = [*form.hours.errors, str(exc)]
-        else:
-            flash(_("Your hours are recorded and wait for an organizer's approval."), "success")
-            return redirect(url_for(".mine"), 303)
+    if request.method == "POST" and (done := perform(
+            lambda: records.report_hours(current_user, form.date.data, form.hours.data, form.note.data.strip(),
+                                         post_id=form.post_id.data or None),
+            _("Your hours are recorded and wait for an organizer's approval."), url_for(".mine"),
+            form=form, field="hours")):
+        return done
     year = request.args.get("year", type=int)
     if year is None or not 2000 <= year <= local_today().year + 1:  # a huge number would overflow the database
         year = local_today().year
@@ -61,16 +55,10 @@ def own_record(record_id: int) -> ServiceRecord:
 def request_correction(record_id: int):
     """Ask an organizer to correct one of my records."""
     record = own_record(record_id)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        records.request_correction(current_user, record, form.reason.data)
-        db.session.commit()
-        flash(_("Your request is sent to the organizers."), "success")
-    else:
-        flash(_("Please say what is wrong with the record."), "error")
-    if wants_fragment():
-        return render_template("hours/_record.html", r=record, reason_form=ReasonForm(), oob_flash=True)
-    return redirect(url_for(".mine", year=record.served_on.year), 303)
+    return perform(lambda: records.request_correction(current_user, record, request.form.get("reason", "")),
+                   _("Your request is sent to the organizers."), url_for(".mine", year=record.served_on.year),
+                   fragment=lambda _r: render_template("hours/_record.html", r=record, reason_form=ReasonForm(),
+                                                       oob_flash=True))
 
 
 @bp.get("/me/hours/certificate/<int:year>")

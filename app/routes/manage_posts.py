@@ -1,5 +1,5 @@
 """Organizer tools for service posts: list, create, edit, within the organizer's scope."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,10 +9,10 @@ from ..extensions import db
 from ..forms import PostForm
 from ..models import Grid, ServicePost
 from ..services import posts as post_service
-from ..services.errors import DomainError
 from ..services.scope import managed_orgs, post_in_scope
 from ..timeutil import local_today
 from .guards import organizer_required
+from .perform import perform
 
 bp = Blueprint("manage_posts", __name__, url_prefix="/manage/posts")
 
@@ -35,16 +35,14 @@ def index():
 
 
 def _save(form: PostForm, post: ServicePost | None):
-    try:
-        saved = (post_service.update_post(current_user, post.id, form.to_data()) if post
-                 else post_service.create_post(current_user, form.to_data()))
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return None
-    flash(_("The post is saved."), "success")
-    return redirect(url_for("posts.show", post_id=saved.id), 303)
+    """Create or update the post from the form; None when the form must be shown again."""
+    def save():
+        if post:
+            return post_service.update_post(current_user, post.id, form.to_data())
+        return post_service.create_post(current_user, form.to_data())
+
+    return perform(save, _("The post is saved."), lambda saved: url_for("posts.show", post_id=saved.id),
+                   form=form, field="title")
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -54,7 +52,7 @@ def new():
     form = _form()
     if request.method == "GET":
         form.starts_on.data = local_today()
-    if form.validate_on_submit() and (done := _save(form, None)):
+    if request.method == "POST" and (done := _save(form, None)):
         return done
     return render_template("manage/post_form.html", form=form, post=None), 422 if request.method == "POST" else 200
 
@@ -65,6 +63,6 @@ def edit(post_id: int):
     """Change a post's duties, slots or term."""
     post = db.one_or_404(select(ServicePost).where(ServicePost.id == post_id, post_in_scope(current_user)))
     form = _form(obj=post)
-    if form.validate_on_submit() and (done := _save(form, post)):
+    if request.method == "POST" and (done := _save(form, post)):
         return done
     return render_template("manage/post_form.html", form=form, post=post), 422 if request.method == "POST" else 200

@@ -18,8 +18,8 @@ def perform(action: Callable[[], object], done: Done, back: str | Callable[[obje
     Success commits and flashes `done` (a message, or a function of the result giving one or a
     (message, category) pair); an htmx request then gets `fragment(result)` (which shows the flash
     out of band), anything else a 303 to `back` (HX-Redirect for htmx without a fragment).
-    A DomainError rolls back. With a `form` (validated first) the message goes onto the form's
-    `field` and None is returned: the view renders its form again with 422. Without one, an htmx
+    A DomainError rolls back. With a `form` (validated first) the message goes onto the field the
+    error names, else `field`, and None is returned: the view renders its form again with 422. Without one, an htmx
     request gets the fragment (re-read, so unchanged) or the message with 422, others the flash and
     the same 303.
     """
@@ -31,7 +31,7 @@ def perform(action: Callable[[], object], done: Done, back: str | Callable[[obje
     except DomainError as exc:
         db.session.rollback()
         if form is not None:
-            target = getattr(form, field)
+            target = getattr(form, exc.field if exc.field and exc.field in form else field)
             target.errors = [*target.errors, str(exc)]
             return None
         if wants_fragment() and fragment is None:

@@ -6,6 +6,8 @@ class DomainError(Exception):
     """A rule refused the operation; nothing was changed."""
 
     message = _l("This cannot be done.")
+    # The form field the refusal is about, when a form shows it (None: the form's main field).
+    field: str | None = None
 
     def __init__(self, message=None):
         super().__init__()
@@ -46,6 +48,7 @@ class PhoneTaken(DomainError):
 
 class OutOfScope(DomainError):
     message = _l("You cannot manage this organization.")
+    field = "org_id"
 
 
 class PostFull(DomainError):
@@ -70,6 +73,7 @@ class MembersOnly(DomainError):
 
 class SlotsBelowClaimed(DomainError):
     message = _l("The slots cannot be fewer than the members holding the post.")
+    field = "slots"
 
 
 class AttendanceNotOpen(DomainError):

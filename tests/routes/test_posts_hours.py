@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ServicePost, ServiceRecord
-from app.services import records
+from app.services import posts, records
 
 
 def local_today():
@@ -96,6 +96,41 @@ def test_correction_request_on_own_record_only(app, client, hx, make_user, login
     login(owner)
     body = hx.post(f"/me/hours/{record_id}/correction", data={"reason": "应为两小时"}).get_data(as_text=True)
     assert body.lstrip().startswith(f'<article id="record-{record_id}"') and "应为两小时" in body
+
+
+def test_a_correction_without_a_reason_answers_422_with_the_record_unchanged(app, hx, make_user, login, community):
+    owner = make_user(branch=community["branch"])
+    with app.app_context():
+        record_id = records.report_hours(db.session.get(type(owner), owner.id), local_today(), Decimal("1"), "x").id
+        db.session.commit()
+    login(owner)
+    response = hx.post(f"/me/hours/{record_id}/correction", data={"reason": "  "})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and body.lstrip().startswith(f'<article id="record-{record_id}"')
+    assert 'hx-swap-oob="true"' in body  # the refusal shows in the flash area
+    with app.app_context():
+        assert not db.session.get(ServiceRecord, record_id).correction_request
+
+
+def test_fewer_slots_than_holders_is_shown_on_the_slots_field(app, client, login, organizer, make_user, community):
+    org = community["community"]
+    with app.app_context():
+        post = ServicePost(title="楼栋长", slots=2, org_id=org.id, starts_on=local_today())
+        db.session.add(post)
+        db.session.commit()
+        post_id = post.id
+        for holder in (make_user(branch=community["branch"]), make_user(branch=community["branch"])):
+            posts.claim_post(db.session.get(type(holder), holder.id), post_id)
+        db.session.commit()
+    login(organizer)
+    response = client.post(f"/manage/posts/{post_id}/edit", data={
+        "title": "楼栋长", "slots": "1", "starts_on": local_today().isoformat(), "org_id": org.id, "grid_id": 0})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    slots_field = page[page.index('name="slots"'):]
+    assert "不能少于" in slots_field[:600] or "fewer than" in slots_field[:600]
+    with app.app_context():
+        assert db.session.get(ServicePost, post_id).slots == 2
 
 
 def test_certificate_and_public_verification(app, client, make_user, login, community):
