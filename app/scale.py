@@ -1,4 +1,4 @@
-"""The benchmark data set (DESIGN.md §3 `seed-scale`): a district's people, activities and two years of hours.
+"""The benchmark data set (`seed-scale`, docs/contracts.md): a district's people, activities and two years of hours.
 
 It goes on top of the demo data with bulk inserts. Ids are assigned here, so rows refer to each
 other without being read back; one password hash serves every account.
@@ -277,7 +277,7 @@ def seed_scale(users: int, records: int, activities: int, signups: int, seed: in
 @click.option("--activities", type=int, help="activities [default: users / 4]")
 @click.option("--signups", type=int, help="signups [default: users × 10]")
 def seed_scale_command(users: int, records: int, activities: int | None, signups: int | None):
-    """Add the benchmark data set (DESIGN.md §4) on top of the demo data; does nothing when present."""
+    """Add the benchmark data set (docs/contracts.md, Quality budgets) on top of the demo data; does nothing when present."""
     started = clock.monotonic()
     counts = seed_scale(users, records, activities or users // 4, signups or users * 10)
     if counts is None:

@@ -1,4 +1,4 @@
-"""The demo data of DESIGN.md §3: the 平城区 org tree, its people and activities."""
+"""The demo data (docs/contracts.md, Demo data): the 平城区 org tree, its people and activities."""
 from datetime import datetime, timedelta
 from decimal import Decimal
 

@@ -2,7 +2,7 @@
 
 Each page is driven on its own by `--concurrency` connections (default: one per core, so the
 server is busy but requests do not queue for a CPU) for `--seconds` or `--requests`, whichever
-comes first. The budgets of DESIGN.md §4 are checked on SQLite; the exit status says whether all hold.
+comes first. The budgets of docs/contracts.md are checked on SQLite; the exit status says whether all hold.
 """
 import argparse
 import os
