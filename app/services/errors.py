@@ -40,6 +40,19 @@ class ActivityNotEditable(DomainError):
     message = _l("This activity can no longer be changed.")
 
 
+class TimeFixedByAttendance(DomainError):
+    message = _l("Attendance has been taken for this activity, so its time and hours stay as they are: "
+                 "they are what the service records were made from.")
+
+
+class CancelAfterAttendance(DomainError):
+    message = _l("Attendance has been taken for this activity, so it can no longer be cancelled.")
+
+
+class AttendanceOnCancelled(DomainError):
+    message = _l("This activity was cancelled: attendance cannot be marked on it.")
+
+
 class CapacityBelowConfirmed(DomainError):
     message = _l("The capacity cannot be less than the number of people already confirmed.")
 
