@@ -26,6 +26,8 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    # Proxies in front whose X-Forwarded-For is trusted (nginx: 1); 0 ignores the header, which anyone can forge.
+    PROXY_FIX_X_FOR = 0
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
