@@ -21,6 +21,9 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # Phones keep tabs open for days: a form must not expire while the session lives.
     WTF_CSRF_TIME_LIMIT = None
+    # Cookies only over HTTPS; None: on unless debug, testing or `make run` (HONGXIN_DEV). A plain-HTTP
+    # intranet sets FLASK_COOKIE_SECURE=false.
+    COOKIE_SECURE = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -118,6 +118,14 @@ class ReasonRequired(DomainError):
     message = _l("Please give a reason.")
 
 
+class WeakPassword(DomainError):
+    message = _l("This password is too common and easy to guess. Please choose another.")
+
+
+class LastAdmin(DomainError):
+    message = _l("You are the only administrator. Make someone else an administrator first.")
+
+
 class WrongPassword(DomainError):
     message = _l("The password is not right.")
 
