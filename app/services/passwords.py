@@ -24,10 +24,9 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def is_common(password: str, phone: str | None = None) -> bool:
-    """True for a password on the common list, or one built on the person's phone number."""
-    candidate = password.strip().lower()
-    return candidate in common_passwords() or (bool(phone) and phone in candidate)
+def is_common(password: str) -> bool:
+    """True for a password on the common list (compared without case and surrounding spaces)."""
+    return password.strip().lower() in common_passwords()
 
 
 def check_password(password: str, phone: str | None = None) -> None:
