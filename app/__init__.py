@@ -5,6 +5,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database  # noqa: F401  (register the engine events)
 from .config import Defaults, database_url
@@ -24,6 +25,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     _ensure_secret_key(app)
+    secure = app.config["COOKIE_SECURE"]
+    if secure is None:
+        secure = not (app.debug or app.testing or os.environ.get("HONGXIN_DEV"))
+    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = bool(secure)
+    if proxies := int(app.config["PROXY_FIX_X_FOR"]):
+        # Behind nginx every request comes from the proxy: the throttles must see the client's address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))

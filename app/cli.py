@@ -7,6 +7,7 @@ from flask import Flask, current_app
 
 from .extensions import db
 from .services.accounts import find_by_phone, grant_role, register_user
+from .services.errors import DomainError
 from .services.phones import normalize_phone
 
 
@@ -35,9 +36,10 @@ def register(app: Flask) -> None:
         user = find_by_phone(normalized)
         if user is None:
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-            if len(password) < 8:
-                raise click.ClickException("The password needs at least 8 characters.")
-            user = register_user(name, normalized, password)
+            try:
+                user = register_user(name, normalized, password)
+            except DomainError as exc:
+                raise click.ClickException(str(exc)) from exc
         if not user.is_admin:
             grant_role(user, "admin")
         db.session.commit()

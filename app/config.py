@@ -21,11 +21,16 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # Phones keep tabs open for days: a form must not expire while the session lives.
     WTF_CSRF_TIME_LIMIT = None
+    # Cookies only over HTTPS; None: on unless debug, testing or `make run` (HONGXIN_DEV). A plain-HTTP
+    # intranet sets FLASK_COOKIE_SECURE=false.
+    COOKIE_SECURE = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    # Proxies in front whose X-Forwarded-For is trusted (nginx: 1); 0 ignores the header, which anyone can forge.
+    PROXY_FIX_X_FOR = 0
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

@@ -1,8 +1,9 @@
 """Error pages in the reader's language; htmx requests get the message in the flash area."""
-from flask import Flask, Response, render_template, request, url_for
+from flask import Flask, Response, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import TooManyRequests
 
 from .extensions import db
 from .htmx import current_page, is_htmx
@@ -32,6 +33,16 @@ def error_response(code: int, message: str | None = None) -> Response:
     return Response(render_template("errors/error.html", code=code, message=message), code)
 
 
+# When a 429 does not know how long the wait is: the longest back-off of a sign-in.
+DEFAULT_RETRY_AFTER = 60
+
+
+def retry_later(wait: int) -> dict[str, str]:
+    """Tell the person when to try again (a flash) and give the 429's Retry-After header for it."""
+    flash(_("Too many attempts. Please try again in %(seconds)d seconds.", seconds=wait), "error")
+    return {"Retry-After": str(wait)}
+
+
 def init_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_e):
@@ -45,8 +56,15 @@ def init_errors(app: Flask) -> None:
             return response
         return error_response(400, _("This form has expired. Please go back, reload the page and try again."))
 
-    for code in (400, 403, 404, 405, 413, 429):
+    for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, lambda e, code=code: error_response(code))
+
+    @app.errorhandler(TooManyRequests)
+    def too_many(e: TooManyRequests):
+        wait = e.retry_after if isinstance(e.retry_after, int) and e.retry_after > 0 else DEFAULT_RETRY_AFTER
+        response = error_response(429, _("Too many attempts. Please try again in %(seconds)d seconds.", seconds=wait))
+        response.headers["Retry-After"] = str(wait)
+        return response
 
     @app.errorhandler(500)
     def server_error(_e):

@@ -54,6 +54,18 @@ def _phone_field():
                       render_kw={"inputmode": "tel", "autocomplete": "tel", "maxlength": 20})
 
 
+def _check_new_password(password: str | None, phone: str | None) -> None:
+    """The password policy of services/passwords, as a field error."""
+    from .services.errors import WeakPassword
+    from .services.passwords import check_password
+
+    if password:
+        try:
+            check_password(password, phone)
+        except WeakPassword as exc:
+            raise ValidationError(str(exc)) from exc
+
+
 class LoginForm(FlaskForm):
     phone = _phone_field()
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))],
@@ -75,10 +87,7 @@ class RegisterForm(FlaskForm):
                            validators=[DataRequired(_l("Please agree to the privacy notice to register."))])
 
     def validate_password(self, field):
-        from .services.passwords import is_common
-
-        if field.data and is_common(field.data, normalize_phone(self.phone.data)):
-            raise ValidationError(_l("This password is too common and easy to guess. Please choose another."))
+        _check_new_password(field.data, normalize_phone(self.phone.data))
 
 
 class ActivityForm(FlaskForm):
@@ -196,10 +205,9 @@ class ChangePasswordForm(FlaskForm):
 
 
     def validate_new(self, field):
-        from .services.passwords import is_common
+        from flask_login import current_user
 
-        if field.data and is_common(field.data):
-            raise ValidationError(_l("This password is too common and easy to guess. Please choose another."))
+        _check_new_password(field.data, current_user.phone)
 
 
 class ChangePhoneForm(FlaskForm):

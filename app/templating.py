@@ -87,9 +87,10 @@ def init_templating(app: Flask) -> None:
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True)
-    from .services.activities import editable
+    from .services.activities import attendance_taken, editable, markable
 
-    app.jinja_env.tests["editable"] = editable  # {% if activity is editable %}: the rule of services/activities
+    # {% if activity is editable %}: the rules of services/activities, never repeated in a template.
+    app.jinja_env.tests.update(editable=editable, attendance_taken=attendance_taken, markable=markable)
     app.jinja_env.filters.update(when=when, when_range=when_range, day=day, input_value=input_value, input_date=input_date, hours=hours, masked=mask_phone,
                                  datetime_full=lambda dt: format_datetime(dt, "medium"))
 

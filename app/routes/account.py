@@ -99,7 +99,9 @@ def calendar_feed(token: str):
     if user is None:
         abort(404)
     events = [(a, url_for("activities.show", activity_id=a.id, _external=True)) for a in calendar.feed_activities(user)]
-    return Response(calendar.calendar_file(events, name=_("Hongxin activities")), mimetype="text/calendar")
+    # The token is the only secret: no shared cache may keep a person's schedule.
+    return Response(calendar.calendar_file(events, name=_("Hongxin activities")), mimetype="text/calendar",
+                    headers={"Cache-Control": "private, no-store"})
 
 
 @bp.get("/privacy")

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
+from ..errors import retry_later
 from ..extensions import db
 from ..fragment_cache import fragment
 from ..freshness import activities_version
@@ -107,9 +108,8 @@ def join(activity_id: int):
     form = RegisterForm()
     outcome = register_from(form)
     if not isinstance(outcome, User):
-        if outcome:
-            flash(_("Too many attempts. Please try again in %(seconds)d seconds.", seconds=outcome), "error")
-        return _show(activity, form, 429 if outcome else 422)
+        headers = retry_later(outcome) if outcome else {}
+        return *_show(activity, form, 429 if outcome else 422), headers
     return _run(signups.sign_up, activity_id, _signed_up_message)
 
 

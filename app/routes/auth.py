@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..errors import retry_later
 from ..extensions import db
 from ..forms import LoginForm, RegisterForm
 from ..models import User
@@ -16,8 +17,8 @@ bp = Blueprint("auth", __name__)
 
 
 def _throttled(form, template: str, wait: int):
-    flash(_("Too many attempts. Please try again in %(seconds)d seconds.", seconds=wait), "error")
-    return render_template(template, form=form), 429
+    headers = retry_later(wait)
+    return render_template(template, form=form), 429, headers
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -7,8 +7,6 @@ from flask_login import current_user
 from ..errors import error_response
 from ..extensions import db
 from ..htmx import wants_fragment
-from ..models.activity import ATTENDANCE_OPENS_BEFORE
-from ..models.base import utcnow
 from ..forms import ATTENDANCE_LABELS, SIGNUP_STATUS_LABELS, MessageForm, WalkInForm
 from ..services import records, roster
 from ..services.errors import DomainError
@@ -38,7 +36,6 @@ def show(activity_id: int):
     activity = scoped_activity(activity_id)
     rows = roster.roster_rows(activity.id)
     return render_template("roster/show.html", activity=activity, rows=rows,
-                           can_mark=utcnow() >= activity.starts_at - ATTENDANCE_OPENS_BEFORE,
                            no_shows=roster.no_show_counts([s.user_id for s in rows]), marking=marking(activity.id),
                            walk_in_form=WalkInForm(), message_form=MessageForm())
 

@@ -10,8 +10,8 @@ from ..database import begin_write
 from ..extensions import db
 from ..models import Org, RoleGrant, User
 from ..models.base import utcnow
-from .errors import PhoneTaken, WrongPassword
-from .passwords import hash_password
+from .errors import LastAdmin, PhoneTaken, WrongPassword
+from .passwords import check_password, hash_password
 
 
 # What a closed account is called in rosters and reports kept for the record (a name, not UI text).
@@ -40,6 +40,7 @@ def register_user(name: str, phone: str, password: str, **fields) -> User:
 
     A placeholder made for a walk-in or an imported member (no usable password yet) is taken over.
     """
+    check_password(password, phone)
     user = find_by_phone(phone)
     if user is not None and not (user.password_hash.startswith(UNUSABLE_PASSWORD) and user.active):
         raise PhoneTaken()
@@ -74,10 +75,21 @@ def grant_role(user: User, role: str, org: Org | None = None) -> RoleGrant:
     return grant
 
 
+def check_not_last_admin(user: User) -> None:
+    """Someone must stay able to administer: the last active administrator keeps the role and the account."""
+    if not user.is_admin:
+        return
+    others = select(RoleGrant.id).join(User, User.id == RoleGrant.user_id).where(
+        RoleGrant.role == "admin", User.id != user.id, User.active.is_(True), User.closed_at.is_(None))
+    if db.session.scalar(others.limit(1)) is None:
+        raise LastAdmin()
+
+
 def change_password(user: User, current: str, new: str) -> None:
     """A new password, only with the current one; other signed-in copies end."""
     if not user.check_password(current):
         raise WrongPassword()
+    check_password(new, user.phone)
     user.set_password(new)
     user.rotate_session_token()
     db.session.flush()
@@ -104,6 +116,7 @@ def close_account(user: User, password: str) -> None:
 
     if not user.check_password(password):
         raise WrongPassword()
+    check_not_last_admin(user)
     begin_write()
     for signup in upcoming_signups(user):
         cancel_signup(user, signup.activity_id)

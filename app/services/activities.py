@@ -2,14 +2,17 @@
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 
 from ..extensions import db
-from ..models import Activity, Org, Signup, User
+from ..models import Activity, ActivitySession, Org, ServiceRecord, SessionAttendance, Signup, User
+from ..models.activity import ATTENDANCE_OPENS_BEFORE
 from ..models.base import utcnow
 from .audit import record_event
-from .errors import ActivityNotEditable, CapacityBelowConfirmed, OutOfScope
+from .errors import (ActivityNotEditable, AttendanceNotOpen, AttendanceOnCancelled, CancelAfterAttendance,
+                     CapacityBelowConfirmed, DomainError, OutOfScope, TimeFixedByAttendance)
 from .notifications import notify
 from .scope import can_manage_org
 from .signups import fill_seats, lock_activity
@@ -93,11 +96,56 @@ def editable(activity: Activity, now: datetime | None = None) -> bool:
     return activity.shown_status(now) in ("draft", "published")
 
 
+def attendance_taken(activity: Activity) -> bool:
+    """Whether attendance exists on the activity: a signup or a class session marked, or hours credited
+    from it. From then on its time and hours are what the records were made from, and it cannot be cancelled."""
+    marked = exists().where(Signup.activity_id == activity.id, Signup.attendance != "unknown")
+    credited = exists().where(ServiceRecord.source == "activity", ServiceRecord.activity_id == activity.id)
+    at_sessions = exists().where(SessionAttendance.session_id == ActivitySession.id,
+                                 ActivitySession.activity_id == activity.id)
+    return bool(db.session.scalar(select(or_(marked, credited, at_sessions))))
+
+
+def _minute(dt: datetime | None) -> datetime | None:
+    return dt.replace(second=0, microsecond=0) if dt else dt
+
+
+def check_change(activity: Activity, starts_at: datetime | None = None, ends_at: datetime | None = None,
+                 hours: Decimal | None = None, cancel: bool = False) -> None:
+    """The rule for changing an activity, raising why not: nothing changes once it has ended or was
+    cancelled; once attendance is taken its time (to the minute, as forms give it) and hours stay and
+    it cannot be cancelled. Title, description, place and capacity stay open until the end."""
+    if not editable(activity):
+        raise ActivityNotEditable()
+    moved = (_minute(starts_at or activity.starts_at) != _minute(activity.starts_at)
+             or _minute(ends_at or activity.ends_at) != _minute(activity.ends_at)
+             or (hours is not None and hours != activity.hours))
+    if (cancel or moved) and attendance_taken(activity):
+        raise CancelAfterAttendance() if cancel else TimeFixedByAttendance()
+
+
+def check_marking(activity: Activity, starts_at: datetime | None = None) -> None:
+    """Attendance is marked from an hour before the start (of the activity, or of one class session),
+    never on a cancelled activity: nothing is credited on one."""
+    if activity.status == "cancelled":
+        raise AttendanceOnCancelled()
+    if utcnow() < (starts_at or activity.starts_at) - ATTENDANCE_OPENS_BEFORE:
+        raise AttendanceNotOpen()
+
+
+def markable(activity: Activity, starts_at: datetime | None = None) -> bool:
+    """check_marking as a yes or no, for the roster's buttons."""
+    try:
+        check_marking(activity, starts_at)
+    except DomainError:
+        return False
+    return True
+
+
 def update_activity(actor: User, activity_id: int, data: dict, publish: bool = False) -> Activity:
     """Change an activity; more seats promote people waiting, a new time or place tells everyone."""
     activity = lock_activity(activity_id)
-    if not editable(activity):
-        raise ActivityNotEditable()
+    check_change(activity, data.get("starts_at"), data.get("ends_at"), data.get("hours"))
     _check_org(actor, data["org_id"])
     capacity = data.get("capacity")
     if capacity is not None and capacity < activity.confirmed_count:
@@ -118,8 +166,7 @@ def update_activity(actor: User, activity_id: int, data: dict, publish: bool = F
 def cancel_activity(actor: User, activity_id: int) -> Activity:
     """Cancel an activity; everyone signed up or waiting is told."""
     activity = lock_activity(activity_id)
-    if not editable(activity):
-        raise ActivityNotEditable()
+    check_change(activity, cancel=True)
     activity.status = "cancelled"
     notify(_live_user_ids(activity), "activity_cancelled", activity, title=activity.title)
     record_event(actor, "activity.cancel", activity)

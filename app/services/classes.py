@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Activity, ActivitySession, SessionAttendance, Signup, User
-from ..models.activity import ATTENDANCE_OPENS_BEFORE
 from ..models.base import utcnow
+from .activities import check_marking
 from .audit import record_event
-from .errors import AttendanceNotOpen, NotConfirmed, SessionOutOfOrder
+from .errors import NotConfirmed, SessionOutOfOrder
 from .signups import lock_activity
 
 DEFAULT_SHARE = Decimal("0.8")
@@ -57,9 +57,8 @@ def set_completion_share(actor: User, activity: Activity, share: Decimal) -> Non
 
 
 def mark_session(actor: User, session: ActivitySession, user_id: int, attended: bool) -> SessionAttendance:
-    """Mark one confirmed person at one session, from an hour before it starts."""
-    if utcnow() < session.starts_at - ATTENDANCE_OPENS_BEFORE:
-        raise AttendanceNotOpen()
+    """Mark one confirmed person at one session, from an hour before it starts, never on a cancelled class."""
+    check_marking(lock_activity(session.activity_id), session.starts_at)
     confirmed = db.session.scalar(select(Signup.id).where(
         Signup.activity_id == session.activity_id, Signup.user_id == user_id, Signup.status == "confirmed"))
     if confirmed is None:

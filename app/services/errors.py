@@ -38,6 +38,19 @@ class ActivityNotEditable(DomainError):
     message = _l("This activity can no longer be changed.")
 
 
+class TimeFixedByAttendance(DomainError):
+    message = _l("Attendance has been taken for this activity, so its time and hours stay as they are: "
+                 "they are what the service records were made from.")
+
+
+class CancelAfterAttendance(DomainError):
+    message = _l("Attendance has been taken for this activity, so it can no longer be cancelled.")
+
+
+class AttendanceOnCancelled(DomainError):
+    message = _l("This activity was cancelled: attendance cannot be marked on it.")
+
+
 class CapacityBelowConfirmed(DomainError):
     message = _l("The capacity cannot be less than the number of people already confirmed.")
 
@@ -103,6 +116,14 @@ class AlreadyReviewed(DomainError):
 
 class ReasonRequired(DomainError):
     message = _l("Please give a reason.")
+
+
+class WeakPassword(DomainError):
+    message = _l("This password is too common and easy to guess. Please choose another.")
+
+
+class LastAdmin(DomainError):
+    message = _l("You are the only administrator. Make someone else an administrator first.")
 
 
 class WrongPassword(DomainError):

@@ -2,7 +2,10 @@
 from functools import cache
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.security import generate_password_hash
+
+from .errors import WeakPassword
 
 # OWASP Password Storage Cheat Sheet: scrypt with N=2^17, r=8, p=1 (128 MiB, about half a second).
 HASH_METHOD = "scrypt:131072:8:1"
@@ -21,7 +24,17 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def is_common(password: str, phone: str | None = None) -> bool:
-    """True for a password on the common list, or one built on the person's phone number."""
-    candidate = password.strip().lower()
-    return candidate in common_passwords() or (bool(phone) and phone in candidate)
+def is_common(password: str) -> bool:
+    """True for a password on the common list (compared without case and surrounding spaces)."""
+    return password.strip().lower() in common_passwords()
+
+
+def check_password(password: str, phone: str | None = None) -> None:
+    """The password policy for every new password (forms, CLI, services), raising WeakPassword with
+    the reason: at least MIN_LENGTH characters, not a common one, not holding the phone number."""
+    if len(password or "") < MIN_LENGTH:
+        raise WeakPassword(_l("The password needs at least 8 characters."))
+    if phone and phone in password:
+        raise WeakPassword(_l("The password must not contain your phone number."))
+    if is_common(password):
+        raise WeakPassword()

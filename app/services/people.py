@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Grid, Org, PostClaim, RoleGrant, ServiceRecord, Signup, User
 from ..models.user import MEMBER_TYPES
-from .accounts import find_by_phone, grant_role
+from .accounts import check_not_last_admin, find_by_phone, grant_role
 from .audit import record_event
 from .errors import DomainError, OutOfScope
 from .phones import normalize_phone
@@ -186,7 +186,9 @@ def grant_person_role(actor: User, phone: str, role: str, org_id: int | None = N
 
 
 def revoke_grant(actor: User, grant: RoleGrant) -> None:
-    """Take a role away (the grant must be in the actor's scope); never one's own."""
+    """Take a role away (the grant must be in the actor's scope); never one's own, nor the last admin's."""
+    if grant.role == "admin":
+        check_not_last_admin(grant.user)
     if grant.user_id == actor.id:
         raise NotYourself()
     if (grant.org is None and not actor.is_admin) or (grant.org is not None and not can_manage_org(actor, grant.org)):

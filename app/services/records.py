@@ -10,11 +10,11 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Activity, Org, ServiceRecord, Signup, User
-from ..models.activity import ATTENDANCE_OPENS_BEFORE
 from ..models.base import utcnow
 from ..timeutil import local_date, local_today
+from .activities import check_marking
 from .audit import record_event
-from .errors import (AlreadyReviewed, AttendanceNotOpen, BadHours, FutureDate, NoReviewer, NotClaimed, NotConfirmed,
+from .errors import (AlreadyReviewed, BadHours, FutureDate, NoReviewer, NotClaimed, NotConfirmed,
                      ReasonRequired)
 from .notifications import notify
 from .posts import active_claim
@@ -27,8 +27,7 @@ MAX_HOURS_A_DAY = Decimal("24")
 def mark_attendance(actor: User, activity_id: int, user_id: int, attended: bool) -> Signup:
     """Mark a confirmed person attended (crediting the activity's hours once) or absent (removing it)."""
     activity = lock_activity(activity_id)
-    if utcnow() < activity.starts_at - ATTENDANCE_OPENS_BEFORE:
-        raise AttendanceNotOpen()
+    check_marking(activity)
     signup = db.session.scalar(select(Signup).where(
         Signup.activity_id == activity.id, Signup.user_id == user_id, Signup.status == "confirmed"))
     if signup is None:

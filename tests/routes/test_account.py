@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Activity, PostClaim, ServiceRecord, Signup, User
+from app.models import Activity, PostClaim, RoleGrant, ServiceRecord, Signup, User
 from tests.conftest import PASSWORD
 
 
@@ -83,3 +83,55 @@ def test_close_account_removes_personal_data_keeps_hours_and_frees_seats(app, cl
 
 def test_privacy_notice_is_public(client):
     assert "隐私" in client.get("/privacy").get_data(as_text=True)
+
+
+def test_a_new_password_holding_the_phone_is_refused_as_at_registration(app, client, make_user, login):
+    """One policy (services/passwords.check_password) for registration, password change and the CLI."""
+    user = login(make_user(phone="13900000006"))
+    for weak in ("a13900000006", "13900000006x"):
+        response = client.post("/me/password", data={"pw-current": PASSWORD, "pw-new": weak})
+        assert response.status_code == 422 and "密码不能包含手机号" in response.get_data(as_text=True)
+    registered = app.test_client().post("/register", data={"name": "甲", "phone": "13900000016",
+                                                           "password": "pw13900000016", "consent": "y"})
+    assert registered.status_code == 422 and "密码不能包含手机号" in registered.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, user.id).check_password(PASSWORD)
+
+
+def test_the_password_policy_holds_in_the_services_too(app, make_user):
+    from app.services import accounts
+    from app.services.errors import WeakPassword
+
+    user = make_user(phone="13900000007")
+    with app.test_request_context():
+        user = db.session.get(User, user.id)
+        for weak in ("x13900000007", "short", "password1"):
+            with pytest.raises(WeakPassword):
+                accounts.change_password(user, PASSWORD, weak)
+            with pytest.raises(WeakPassword):
+                accounts.register_user("乙", "13900000017", weak.replace("13900000007", "13900000017"))
+
+
+def test_the_last_administrator_cannot_close_the_account_or_lose_the_role(app, client, make_user, login):
+    admin = login(make_user(role="admin"))
+    refused = client.post("/me/close", data={"close-password": PASSWORD, "close-confirm": "y"})
+    assert refused.status_code == 422 and "你是唯一的管理员" in refused.get_data(as_text=True)
+    with app.app_context():
+        grant_id = db.session.scalar(select(RoleGrant.id).where(RoleGrant.user_id == admin.id))
+    answer = client.post(f"/admin/grants/{grant_id}/revoke", follow_redirects=True)
+    assert "你是唯一的管理员" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, admin.id).is_admin and db.session.get(User, admin.id).active
+    make_user(role="admin")
+    assert client.post("/me/close", data={"close-password": PASSWORD, "close-confirm": "y"}).status_code == 303
+
+
+def test_the_calendar_feed_is_never_kept_by_a_shared_cache(client, community, make_user, make_activity, login):
+    import re
+
+    activity = make_activity(community["community"])
+    login(make_user())
+    client.post(f"/activities/{activity.id}/signup")
+    url = re.search(r'value="http://localhost(/calendar/[^"]+\.ics)"', client.get("/me").get_data(as_text=True)).group(1)
+    client.post("/logout")
+    assert client.get(url).headers["Cache-Control"] == "private, no-store"

@@ -350,3 +350,12 @@ class TestWithCsrf:
         token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
         assert client.post(f"/admin/grants/{grant.id}/revoke", data={"csrf_token": token}).status_code == 303
         assert count(app, RoleGrant) == 1
+
+
+@pytest.mark.parametrize("lang, words", [("zh", "网格员将负责本网格的民情事项和微心愿"),
+                                         ("en", "Grid workers will handle the cases and wishes of their grid")])
+def test_the_grant_form_says_what_the_grid_worker_role_grants_today(client, tree, organizer, login, lang, words):
+    login(organizer)
+    client.set_cookie("lang", lang)
+    body = page(client, f"/admin/orgs/{tree['community'].id}")
+    assert 'id="grid-worker-note"' in body and words in body

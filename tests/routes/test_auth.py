@@ -112,3 +112,72 @@ class TestThrottling:
         body = response.get_data(as_text=True)
         assert response.status_code == 429
         assert 'name="phone"' in body and "秒后再试" in body
+
+
+def retry_after(response) -> int:
+    """The seconds a 429 asks to wait: the header, and the same number in its message."""
+    assert response.status_code == 429
+    wait = int(response.headers["Retry-After"])
+    assert wait >= 1 and f"请 {wait} 秒后再试" in response.get_data(as_text=True)
+    return wait
+
+
+class TestRetryAfter:
+    """Every 429 says when to try again, in the Retry-After header and in words."""
+
+    @pytest.fixture
+    def app_config(self):
+        return {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "2 per minute", "REGISTER_RATE_LIMIT": "2 per minute"}
+
+    def test_a_throttled_sign_in(self, client):
+        for _ in range(2):
+            client.post("/login", data={"phone": "13800000003", "password": "nope-nope"})
+        assert retry_after(client.post("/login", data={"phone": "13800000003", "password": "nope-nope"})) <= 60
+
+    def test_a_throttled_registration_and_class_join(self, client, make_org, make_activity):
+        activity = make_activity(make_org(), kind="training")
+        for _ in range(2):
+            client.post("/register", data={"name": "甲", "phone": "1", "password": "p", "consent": "y"})
+        retry_after(client.post("/register", data={"name": "甲", "phone": "1", "password": "p", "consent": "y"}))
+        retry_after(client.post(f"/activities/{activity.id}/join", data={"name": "甲", "phone": "1", "password": "p"}))
+
+    def test_any_other_429(self, app, client):
+        from werkzeug.exceptions import TooManyRequests
+
+        def busy():
+            raise TooManyRequests(retry_after=7)
+
+        app.add_url_rule("/test-busy", "test_busy", busy)
+        assert retry_after(client.get("/test-busy")) == 7
+
+
+def attempts(client, proxy_addr, forwarded_for, phone, password, n=1):
+    """n sign-in attempts arriving from proxy_addr, with the X-Forwarded-For header the proxy sent."""
+    for _ in range(n):
+        answer = client.post("/login", data={"phone": phone, "password": password},
+                             headers={"X-Forwarded-For": forwarded_for}, environ_base={"REMOTE_ADDR": proxy_addr})
+    return answer
+
+
+class TestBehindAProxy:
+    """Throttles key on the client's address: the proxy's X-Forwarded-For only when trusted."""
+
+    @pytest.fixture
+    def app_config(self, request):
+        return {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "10 per minute", **getattr(request, "param", {})}
+
+    @pytest.mark.parametrize("app_config", [{"PROXY_FIX_X_FOR": 1}], indirect=True)
+    def test_ten_wrong_passwords_from_one_client_do_not_block_another(self, client, make_user):
+        make_user(phone="13800000004")
+        for n in range(10):
+            attempts(client, "10.0.0.1", "203.0.113.5", f"1390000{n:04d}", "wrong-password")
+        assert attempts(client, "10.0.0.1", "203.0.113.5", "13800000099", "wrong-password").status_code == 429
+        assert attempts(client, "10.0.0.1", "198.51.100.7", "13800000004", PASSWORD).status_code == 303
+
+    def test_without_a_trusted_proxy_a_forged_header_changes_nothing(self, app, client, make_user):
+        assert app.config["PROXY_FIX_X_FOR"] == 0
+        make_user(phone="13800000004")
+        for n in range(10):
+            attempts(client, "192.0.2.9", f"203.0.113.{n}", f"1390000{n:04d}", "wrong-password")
+        assert attempts(client, "192.0.2.9", "198.51.100.7", "13800000004", PASSWORD).status_code == 429
+        assert attempts(client, "192.0.2.10", "203.0.113.1", "13800000004", PASSWORD).status_code == 303

@@ -1,11 +1,12 @@
 """Organizer pages: scope, create, edit and cancel activities."""
+import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Activity, Notification
+from app.models import Activity, Notification, ServiceRecord
 from app.models.base import utcnow
 from app.timeutil import to_local
 
@@ -144,3 +145,66 @@ def test_an_ended_activity_offers_no_edit_and_its_edit_page_says_why(app, client
         assert "该活动已不能再修改" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Activity, over.id).title == "上周的读书会"
+
+
+def _attended_running_activity(app, org, make_activity, make_user, organizer):
+    """An activity that began half an hour ago, one person marked attended (hours credited)."""
+    from app.services import records, signups
+
+    activity = make_activity(org, title="小广告清理")
+    member = make_user()
+    with app.test_request_context():
+        signups.sign_up(member, activity.id)
+        a = db.session.get(Activity, activity.id)
+        a.starts_at, a.ends_at = utcnow() - timedelta(minutes=30), utcnow() + timedelta(hours=2)
+        db.session.commit()
+        records.mark_attendance(organizer, a.id, member.id, True)
+        db.session.commit()
+        return a.id, a.starts_at, a.ends_at
+
+
+def test_after_attendance_the_form_fixes_time_and_hours_and_says_why(app, client, organizer, community, make_activity,
+                                                                      make_user, login):
+    db_id, starts, ends = _attended_running_activity(app, community["community"], make_activity, make_user, organizer)
+    login(organizer)
+    page = client.get(f"/manage/activities/{db_id}/edit").get_data(as_text=True)
+    assert 'id="fixed-by-attendance"' in page and "已有人签到" in page
+    assert re.search(r'<input[^>]*name="starts_at"[^>]*readonly', page) and re.search(r'<input[^>]*name="hours"[^>]*readonly', page)
+    assert f"/manage/activities/{db_id}/cancel" not in page and 'id="no-cancel"' in page
+    with app.app_context():
+        moved = form(app, community["community"], title="改了名", starts_at=local_input(starts + timedelta(days=1)),
+                     ends_at=local_input(ends + timedelta(days=1)))
+    refused = client.post(f"/manage/activities/{db_id}/edit", data=moved)
+    assert refused.status_code == 422 and "已有人签到" in refused.get_data(as_text=True)
+    cancel = client.post(f"/manage/activities/{db_id}/cancel", follow_redirects=True)
+    assert "已有人签到" in cancel.get_data(as_text=True)
+    with app.app_context():
+        a = db.session.get(Activity, db_id)
+        assert (a.title, a.status, a.starts_at) == ("小广告清理", "published", starts)
+    with app.app_context():
+        renamed = form(app, community["community"], title="改了名", location="新地点", starts_at=local_input(starts),
+                       ends_at=local_input(ends))
+    assert client.post(f"/manage/activities/{db_id}/edit", data=renamed).status_code == 303
+    with app.app_context():
+        assert db.session.get(Activity, db_id).title == "改了名"
+
+
+def test_a_cancelled_activity_offers_no_attendance_and_refuses_it(app, client, organizer, community, make_activity,
+                                                                   make_user, login):
+    from app.services import signups
+
+    activity = make_activity(community["community"])
+    member = make_user()
+    with app.test_request_context():
+        signups.sign_up(member, activity.id)
+        a = db.session.get(Activity, activity.id)
+        a.starts_at, a.status = utcnow() - timedelta(minutes=10), "cancelled"
+        db.session.commit()
+    login(organizer)
+    roster = client.get(f"/manage/activities/{activity.id}/roster").get_data(as_text=True)
+    assert 'name="attended"' not in roster and "活动已取消" in roster
+    answer = client.post(f"/manage/activities/{activity.id}/attendance", data={"user_id": member.id, "attended": "yes"},
+                         follow_redirects=True)
+    assert "活动已取消" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ServiceRecord)) == 0

@@ -312,3 +312,40 @@ def test_no_phone_password_or_cookie_reaches_the_logs(app, client, make_user, ca
     for found in (REGISTER["phone"], new_phone, "13700000000", secret, "wrong-password-1", cookie,
                   client.get_cookie("remember_token").value):
         assert found not in logged
+
+
+# Cookies ---------------------------------------------------------------------------------------
+
+def _cookie_flags(app) -> dict[str, bool]:
+    with app.app_context():
+        return {"session": app.config["SESSION_COOKIE_SECURE"], "remember": app.config["REMEMBER_COOKIE_SECURE"]}
+
+
+def test_cookies_are_secure_outside_debug_and_tests_unless_switched_off(db_uri, make_user, monkeypatch):
+    monkeypatch.delenv("HONGXIN_DEV", raising=False)
+    production = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": db_uri, "WTF_CSRF_ENABLED": False,
+                             "RATELIMIT_ENABLED": False})
+    assert _cookie_flags(production) == {"session": True, "remember": True}
+    make_user(phone="13800000003")
+    answer = sign_in(production.test_client(), "13800000003", remember=True)
+    cookies = answer.headers.getlist("Set-Cookie")
+    assert {c.split("=")[0] for c in cookies} >= {"session", "remember_token"} and all("Secure" in c for c in cookies)
+    monkeypatch.setenv("FLASK_COOKIE_SECURE", "false")  # a plain-HTTP intranet
+    assert _cookie_flags(create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": db_uri})) == {
+        "session": False, "remember": False}
+    monkeypatch.delenv("FLASK_COOKIE_SECURE")
+    monkeypatch.setenv("HONGXIN_DEV", "1")  # make run: http://127.0.0.1:5000
+    assert _cookie_flags(create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": db_uri})) == {
+        "session": False, "remember": False}
+    assert _cookie_flags(create_app(config_for(db_uri))) == {"session": False, "remember": False}
+
+
+def test_create_admin_follows_the_password_policy(app):
+    runner = app.test_cli_runner()
+    for weak in ("short", "password1", "a13800000001"):
+        result = runner.invoke(args=["create-admin", "--phone", "13800000001", "--name", "管理员"], input=f"{weak}\n{weak}\n")
+        assert result.exit_code != 0, weak
+    good = runner.invoke(args=["create-admin", "--phone", "13800000001", "--name", "管理员"], input="红心-serve-2026\n" * 2)
+    assert good.exit_code == 0, good.output
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.phone == "13800000001")).is_admin

@@ -3,13 +3,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Activity, AuditEvent, Notification, Signup
+from app.models import Activity, ActivitySession, AuditEvent, Notification, ServiceRecord, Signup
 from app.models.base import utcnow
-from app.services import activities, signups
-from app.services.errors import ActivityNotEditable, CapacityBelowConfirmed, OutOfScope
+from app.services import activities, checkin, classes, records, signups
+from app.services.errors import (ActivityNotEditable, AttendanceOnCancelled, CancelAfterAttendance,
+                                 CapacityBelowConfirmed, CheckinNotOpen, OutOfScope, TimeFixedByAttendance)
 
 
 @pytest.fixture
@@ -106,3 +107,98 @@ def test_an_activity_that_has_ended_can_no_longer_be_changed_or_cancelled(organi
     activities.update_activity(organizer, running.id, data(community["community"], starts_at=running.starts_at,
                                                            ends_at=running.ends_at + timedelta(hours=1)))
     db.session.commit()
+
+
+# Changes after credit ---------------------------------------------------------------------------
+
+def running_with(make_activity, make_user, org, n=1, **kw):
+    """An activity that began half an hour ago, with n confirmed people (signed up while it was open)."""
+    activity = make_activity(org, **kw)
+    people = [make_user() for _ in range(n)]
+    for p in people:
+        signups.sign_up(p, activity.id)
+    a = db.session.get(Activity, activity.id)
+    a.starts_at, a.ends_at = utcnow() - timedelta(minutes=30), utcnow() + timedelta(hours=2)
+    db.session.commit()
+    return a, people
+
+
+def same(a, **kw):
+    return data(a.org, starts_at=a.starts_at, ends_at=a.ends_at, location=a.location, capacity=a.capacity,
+                hours=a.hours, **kw)
+
+
+@pytest.mark.parametrize("attended", [True, False], ids=["attended", "absent"])
+def test_once_attendance_is_taken_time_and_hours_stay_and_cancel_is_refused(organizer, community, make_user,
+                                                                            make_activity, attended):
+    """Approved records keep the activity's date and hours: moving it afterwards would leave them wrong."""
+    a, (member,) = running_with(make_activity, make_user, community["community"])
+    records.mark_attendance(organizer, a.id, member.id, attended)
+    db.session.commit()
+    assert activities.attendance_taken(a)
+    later = a.starts_at + timedelta(days=1)
+    for change in (dict(starts_at=later), dict(ends_at=a.ends_at + timedelta(hours=1)), dict(hours=Decimal("3"))):
+        with pytest.raises(TimeFixedByAttendance):
+            activities.update_activity(organizer, a.id, {**same(a), **change})
+        db.session.rollback()
+    with pytest.raises(CancelAfterAttendance):
+        activities.cancel_activity(organizer, a.id)
+    db.session.rollback()
+    a = db.session.get(Activity, a.id, populate_existing=True)
+    assert (a.status, a.hours) == ("published", Decimal("2"))
+    # What stays editable: title, description, place and capacity (the form's minutes are the same time).
+    activities.update_activity(organizer, a.id, {**same(a), "title": "改个名", "location": "新地点", "capacity": 20,
+                                                 "description": "补充说明",
+                                                 "starts_at": a.starts_at.replace(second=0, microsecond=0)})
+    db.session.commit()
+    assert (a.title, a.location, a.capacity) == ("改个名", "新地点", 20)
+
+
+def test_a_service_record_from_the_activity_is_attendance_taken(organizer, community, make_user, make_activity):
+    a, (member,) = running_with(make_activity, make_user, community["community"])
+    assert not activities.attendance_taken(a)
+    db.session.add(ServiceRecord(user_id=member.id, source="activity", activity_id=a.id, served_on=a.starts_at.date(),
+                                 hours=Decimal("2"), status="approved", org_id=a.org_id))
+    db.session.commit()
+    assert activities.attendance_taken(a)
+    with pytest.raises(CancelAfterAttendance):
+        activities.cancel_activity(organizer, a.id)
+
+
+def test_a_class_session_marked_is_attendance_taken(organizer, community, make_user, make_activity):
+    a, (member,) = running_with(make_activity, make_user, community["community"], kind="training")
+    session = classes.add_session(organizer, a.id, a.starts_at, a.ends_at)
+    db.session.commit()
+    assert not activities.attendance_taken(a)
+    classes.mark_session(organizer, session, member.id, True)
+    db.session.commit()
+    with pytest.raises(TimeFixedByAttendance):
+        activities.update_activity(organizer, a.id, {**same(a), "hours": Decimal("8")})
+
+
+def test_without_attendance_a_running_activity_can_still_move_or_be_cancelled(organizer, community, make_user,
+                                                                              make_activity):
+    a, _people = running_with(make_activity, make_user, community["community"])
+    activities.update_activity(organizer, a.id, {**same(a), "ends_at": a.ends_at + timedelta(hours=1),
+                                                 "hours": Decimal("3")})
+    activities.cancel_activity(organizer, a.id)
+    db.session.commit()
+    assert a.status == "cancelled"
+
+
+def test_attendance_is_never_marked_nor_credited_on_a_cancelled_activity(organizer, community, make_user,
+                                                                       make_activity):
+    a, (member, other) = running_with(make_activity, make_user, community["community"], n=2, kind="training")
+    session = classes.add_session(organizer, a.id, a.starts_at, a.ends_at)
+    activities.cancel_activity(organizer, a.id)
+    db.session.commit()
+    for mark in (lambda: records.mark_attendance(organizer, a.id, member.id, True),
+                 lambda: records.mark_attendance(organizer, a.id, other.id, False),
+                 lambda: checkin.check_in(member, db.session.get(Activity, a.id), checkin.current_code(a.id)),
+                 lambda: classes.mark_session(organizer, db.session.get(ActivitySession, session.id), member.id, True)):
+        with pytest.raises((AttendanceOnCancelled, CheckinNotOpen)):
+            mark()
+        db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ServiceRecord)) == 0
+    assert set(db.session.scalars(select(Signup.attendance))) == {"unknown"}
+    assert not activities.markable(db.session.get(Activity, a.id))
