@@ -74,7 +74,7 @@ IMPORT_PROBLEMS = {
     "branch_out_of_scope": _l("This branch is outside your scope"),
     "ambiguous_branch": _l("Several branches have this name: write it as community/branch"),
     "unknown_member_type": _l("Unknown member type (社区党员, 在职党员, 离退休党员 or 流动党员)"),
-    "protected": _l("This person holds a role outside your scope; ask an administrator"),
+    "protected": _l("This person cannot be changed by you; ask an administrator"),
 }
 IMPORT_ACTIONS = {"create": _l("New person"), "update": _l("Update: branch or member type"),
                   "unchanged": _l("No change")}

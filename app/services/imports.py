@@ -23,7 +23,7 @@ from .audit import record_event
 from .errors import DomainError
 from .people import can_manage_person
 from .phones import normalize_phone
-from .scope import org_in_scope
+from .scope import org_in_scope, person_in_scope
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -177,11 +177,13 @@ def _branches(actor: User) -> tuple[dict[str, list[int]], set[str]]:
     return in_scope, known
 
 
-def _people_by_phone(phones) -> dict[str, User]:
+def _people_by_phone(actor: User, phones) -> dict[str, User | None]:
+    """The people holding these phones; None for those the actor may not change (out of scope or protected)."""
     phones, found = sorted(set(phones)), {}
     for start in range(0, len(phones), 500):
-        for user in db.session.scalars(select(User).where(User.phone.in_(phones[start:start + 500]))):
-            found[user.phone] = user
+        for user, in_scope in db.session.execute(select(User, person_in_scope(actor))
+                                                 .where(User.phone.in_(phones[start:start + 500]))):
+            found[user.phone] = user if in_scope and can_manage_person(actor, user) else None
     return found
 
 
@@ -215,10 +217,11 @@ def check_rows(actor: User, raw: list[dict]) -> list[dict]:
         rows.append({**r, "phone": phone or r["phone"], "branch_id": branch_ids[0] if len(branch_ids) == 1 else None,
                      "member_type_code": member_type, "problems": problems, "action": None,
                      "first_line": first_line.get(phone) if "duplicate_phone" in problems else None})
-    people = _people_by_phone(r["phone"] for r in rows if "bad_phone" not in r["problems"])
+    people = _people_by_phone(actor, (r["phone"] for r in rows if "bad_phone" not in r["problems"]))
     for r in rows:
         person = people.get(r["phone"])
-        if person is not None and not can_manage_person(actor, person):
+        # One problem for everyone the actor may not change: the preview must not tell where a phone is registered.
+        if r["phone"] in people and person is None:
             r["problems"].append("protected")
         if not r["problems"]:
             r["action"] = _action(person, r)
@@ -286,11 +289,11 @@ def _import_chunk(actor: User, job: ImportJob, chunk: list[dict]) -> tuple[int, 
     """Create people who are new and update those whose branch or member type differ."""
     # Scope is checked again: the actor's roles may have changed since the preview.
     branch_ids = set(db.session.scalars(select(Org.id).where(Org.kind == "branch", org_in_scope(actor))))
-    people = _people_by_phone(r["phone"] for r in chunk)
+    people = _people_by_phone(actor, (r["phone"] for r in chunk))
     new, updated = [], 0
     for r in chunk:
         person = people.get(r["phone"])
-        if r["branch_id"] not in branch_ids or (person is not None and not can_manage_person(actor, person)):
+        if r["branch_id"] not in branch_ids or (r["phone"] in people and person is None):
             continue
         if person is None:
             new.append(User(name=r["name"], phone=r["phone"], password_hash=unusable_password(),

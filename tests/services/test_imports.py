@@ -18,7 +18,7 @@ HEADER = "姓名,手机号,党支部,党员类型\n"
 def tree(ctx, community, make_org):
     other_comm = make_org("太和社区", "community", parent=community["street"])
     return {**community, "other_branch": make_org("太和社区党支部", "branch", parent=other_comm),
-            "other_community": other_comm}
+            "other_community": other_comm, "second_branch": make_org("第二党支部", "branch", parent=community["community"])}
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def test_every_problem_is_shown_per_row(tree, organizer):
 
 
 def test_a_person_of_another_branch_is_an_update_and_the_same_one_unchanged(tree, organizer, make_user):
-    make_user(phone="13800000003", branch=tree["other_branch"], member_type="community")
+    make_user(phone="13800000003", branch=tree["second_branch"], member_type="community")
     make_user(phone="13800000004", branch=tree["branch"], member_type="retired")
     rows = check(organizer, "张建国,13800000003,第一党支部,社区党员", "刘秀英,13800000004,第一党支部,离退休党员")
     assert [r["action"] for r in rows] == ["update", "unchanged"]
@@ -126,6 +126,30 @@ def test_an_organizer_cannot_change_an_admin_by_import(tree, organizer, make_use
     assert check(organizer, "管理员,13800000003,第一党支部,社区党员")[0]["problems"] == ["protected"]
 
 
+def test_a_person_outside_my_scope_is_left_alone_and_looks_like_any_protected_row(tree, organizer, make_user):
+    """A 太和社区 member's phone with my branch: the row cannot be changed by me, and the preview says no more
+    than for anyone else I may not change (nothing about where the phone is registered)."""
+    make_user(phone="13800000003", branch=tree["other_branch"], member_type="community")
+    make_user(phone="13800000004", role="organizer", org=tree["other_community"], branch=tree["branch"])
+    make_user(phone="13800000005", member_type=None)  # a resident with no branch nor community
+    rows = check(organizer, "外人,13800000003,第一党支部,社区党员", "外组织者,13800000004,第一党支部,社区党员",
+                 "居民,13800000005,第一党支部,社区党员")
+    assert [r["problems"] for r in rows] == [["protected"]] * 3
+    assert [r["action"] for r in rows] == [None] * 3
+    assert len({json.dumps({k: v for k, v in r.items() if k not in ("line", "name", "phone")}) for r in rows}) == 1
+
+
+def test_a_person_who_left_my_scope_after_the_preview_is_left_alone(tree, organizer, make_user):
+    person = make_user(phone="13800000003", branch=tree["second_branch"], member_type="community")
+    job = imports.create_import(organizer, "a.csv", (HEADER + "甲,13800000003,第一党支部,离退休党员\n").encode())
+    db.session.commit()
+    db.session.get(User, person.id).branch_id = tree["other_branch"].id
+    db.session.commit()
+    run_all(organizer, job)
+    moved = db.session.get(User, person.id)
+    assert (moved.branch_id, moved.member_type) == (tree["other_branch"].id, "community")
+
+
 def run_all(actor, job):
     steps = 0
     while db.session.get(ImportJob, job.id).status != "finished":
@@ -137,7 +161,7 @@ def run_all(actor, job):
 
 def test_import_in_chunks_creates_and_updates_then_twice_changes_nothing(tree, organizer, make_user, monkeypatch):
     monkeypatch.setattr(imports, "CHUNK", 2)
-    make_user(phone="13800000003", name="张建国", branch=tree["other_branch"], member_type="community")
+    make_user(phone="13800000003", name="张建国", branch=tree["second_branch"], member_type="community")
     data = (HEADER + "张建国,13800000003,第一党支部,离退休党员\n刘秀英,13800000004,第一党支部,社区党员\n"
             "陈志明,13800000005,第一党支部,在职党员\n坏号,123,第一党支部,社区党员\n").encode("gb18030")
     job = imports.create_import(organizer, "名单.csv", data)
