@@ -189,6 +189,20 @@ def test_neutralise_quotes_what_could_start_a_formula(value, expected):
     assert neutralise(value) == expected
 
 
+@pytest.mark.parametrize("value", ["\x01=HYPERLINK(\"http://evil\")", "\x00\x1f+1", "\x7f\x85@SUM(A1)", "=\x01x"])
+def test_control_characters_go_before_the_formula_check(value):
+    assert neutralise(value).startswith("'") and not any(c < " " or "\x7f" <= c <= "\x9f" for c in neutralise(value))
+
+
+def test_a_control_character_cannot_hide_a_formula_in_either_export():
+    rows = [["\x01=HYPERLINK(\"http://evil\",\"点我\")", "\x02-1+2"]]
+    assert list(csv.reader(io.StringIO(csv_bytes(["a", "b"], rows).decode("utf-8-sig"))))[1] == [
+        "'=HYPERLINK(\"http://evil\",\"点我\")", "'-1+2"]
+    sheet = load_workbook(io.BytesIO(xlsx_bytes(["a", "b"], rows))).active
+    assert [c.value for c in sheet[2]] == ["'=HYPERLINK(\"http://evil\",\"点我\")", "'-1+2"]
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
 HEADER = ["组织", "时长"]
 ROWS = [["=HYPERLINK(\"http://evil\",\"点我\")", Decimal("2.5")], ["西苑社区", 3], ["-1+2", None]]
 
