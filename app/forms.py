@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from .models.activity import ACTIVITY_KINDS, AUDIENCES
 from .models.base import utcnow
 from .services.phones import normalize_phone
+from .textutil import has_control_characters
 from .timeutil import from_local, local_today, to_local
 
 
@@ -36,6 +37,23 @@ SOURCE_LABELS = {"activity": _l("Activity"), "post": _l("Service post"), "manual
 AUDIENCE_LABELS = {"all": _l("Everyone"), "members": _l("Party members only")}
 
 
+def plain_text(form, field):
+    """Free text holds no control characters; tabs and line breaks only in multi-line fields."""
+    if isinstance(field.data, str) and has_control_characters(field.data, multiline=isinstance(field, TextAreaField)):
+        raise ValidationError(_l("Remove the invisible control characters (often copied from elsewhere) and try again."))
+
+
+class Form(FlaskForm):
+    """Every form of the app: each text field is checked by plain_text too."""
+
+    def validate(self, extra_validators=None):
+        extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
+        for field in self:
+            if isinstance(field, StringField):
+                extra.setdefault(field.name, []).append(plain_text)
+        return super().validate(extra_validators=extra)
+
+
 class PhoneField(StringField):
     """A mainland mobile number; `data` is the normalised 11 digits."""
 
@@ -54,14 +72,14 @@ def _phone_field():
                       render_kw={"inputmode": "tel", "autocomplete": "tel", "maxlength": 20})
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     phone = _phone_field()
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField(_l("Keep me signed in on this phone"))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=50, message=TOO_LONG)],
                        render_kw={"autocomplete": "name", "maxlength": 50})
     phone = _phone_field()
@@ -81,7 +99,7 @@ class RegisterForm(FlaskForm):
             raise ValidationError(_l("This password is too common and easy to guess. Please choose another."))
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=120, message=TOO_LONG)],
                         render_kw={"maxlength": 120})
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, KIND_LABELS[k]) for k in ACTIVITY_KINDS])
@@ -142,7 +160,7 @@ class ActivityForm(FlaskForm):
         }
 
 
-class PostForm(FlaskForm):
+class PostForm(Form):
     title = StringField(_l("Post"), validators=[DataRequired(_l("Enter a title.")), Length(max=120, message=TOO_LONG)],
                         render_kw={"maxlength": 120, "placeholder": _l("e.g. building leader, civility guide")})
     description = TextAreaField(_l("Duties"), validators=[Optional(), Length(max=5000, message=TOO_LONG)])
@@ -168,7 +186,7 @@ class PostForm(FlaskForm):
         }
 
 
-class HoursForm(FlaskForm):
+class HoursForm(Form):
     date = DateField(_l("Date of service"), validators=[InputRequired(_l("Enter the date."))])
     hours = DecimalField(_l("Hours"), places=1, validators=[InputRequired(_l("Enter the hours.")),
                                                             NumberRange(min=0.5, max=24, message=_l("Hours must be more than 0 and at most 24 a day."))],
@@ -182,12 +200,12 @@ class HoursForm(FlaskForm):
             raise ValidationError(_l("Service cannot be recorded for a future date."))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = StringField(_l("Reason"), validators=[DataRequired(_l("Please give a reason.")), Length(max=500, message=TOO_LONG)],
                          render_kw={"maxlength": 500})
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your password."))],
                             render_kw={"autocomplete": "current-password"})
     new = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a password.")),
@@ -202,34 +220,34 @@ class ChangePasswordForm(FlaskForm):
             raise ValidationError(_l("This password is too common and easy to guess. Please choose another."))
 
 
-class ChangePhoneForm(FlaskForm):
+class ChangePhoneForm(Form):
     phone = PhoneField(_l("New mobile number"), validators=[DataRequired(_l("Enter your mobile number."))],
                        render_kw={"inputmode": "tel", "autocomplete": "tel", "maxlength": 20})
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))],
                              render_kw={"autocomplete": "current-password"})
 
 
-class CloseAccountForm(FlaskForm):
+class CloseAccountForm(Form):
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))],
                              render_kw={"autocomplete": "current-password"})
     confirm = BooleanField(_l("I understand that my name and phone number will be deleted"),
                            validators=[DataRequired(_l("Please confirm."))])
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(Form):
     phone = PhoneField(_l("Mobile number"), validators=[DataRequired(_l("Enter the mobile number."))],
                        render_kw={"inputmode": "tel", "maxlength": 20})
     name = StringField(_l("Name (for someone new)"), validators=[Optional(), Length(max=50, message=TOO_LONG)],
                        render_kw={"maxlength": 50})
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     text = TextAreaField(_l("Message"), validators=[DataRequired(_l("Write the message first.")),
                                                     Length(max=500, message=TOO_LONG)],
                          render_kw={"maxlength": 500, "rows": 3})
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     starts_at = DateTimeLocalField(_l("Starts at"), format="%Y-%m-%dT%H:%M",
                                    validators=[InputRequired(_l("Enter the start time."))])
     ends_at = DateTimeLocalField(_l("Ends at"), format="%Y-%m-%dT%H:%M",
@@ -240,7 +258,7 @@ class SessionForm(FlaskForm):
             raise ValidationError(_l("The end must be after the start."))
 
 
-class CompletionForm(FlaskForm):
+class CompletionForm(Form):
     percent = IntegerField(_l("Attend at least this share of sessions to complete (%)"),
                            validators=[InputRequired(_l("Enter a share.")), NumberRange(min=1, max=100)],
                            render_kw={"inputmode": "numeric", "min": 1, "max": 100})

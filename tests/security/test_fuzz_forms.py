@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 from app import create_app
 from app.services import passwords
 from tests.conftest import config_for
-from tests.security.conftest import FORMS, build_path, client_as, encode, routes, snapshot, world_args
+from tests.security.conftest import FORMS, build_path, client_as, encode, hours_form, routes, snapshot, world_args
 
 TEXT = st.characters(blacklist_categories=("Cs",))  # lone surrogates cannot be sent as UTF-8 at all
 ODD = st.sampled_from(["", " ", "\x00", "a\x00b", "\u202e\u200b\ufeff", "𝒳" * 3, "١٢", "１２", "-1", "0", "1e309",
@@ -97,6 +97,62 @@ def test_a_nul_byte_anywhere_is_refused_whole(app, world):
                 wrong.append(f"POST {rule_text} with NUL in {name}: {response.status_code}")
     assert not wrong, "\n".join(wrong)
     assert snapshot(app) == before
+
+
+def test_a_control_character_in_any_text_is_refused_whole(app, world):
+    """`\\x01=HYPERLINK(…)` or an escape sequence in a name, a note or a reason: refused with a message, nothing
+    written (tabs and line breaks are fine in multi-line fields, see below)."""
+    before, wrong = snapshot(app), []
+    for rule_text in _post_rules():
+        rule = next(r for r in app.url_map.iter_rules() if r.rule == rule_text and "POST" in r.methods)
+        role, form = FORMS[rule_text]
+        with app.app_context():
+            valid = form(world)
+        client = client_as(app, world, role)
+        for name, value in valid.items():
+            if not isinstance(value, str) or not value:
+                continue
+            for odd in ("\x01", "\x1b[31m", "\x7f", "\x85"):
+                response = client.post(build_path(rule, world_args(app, world, rule)),
+                                       data=encode({**valid, name: value + odd}))
+                if not 400 <= response.status_code < 500:
+                    wrong.append(f"POST {rule_text} with {odd!r} in {name}: {response.status_code}")
+    assert not wrong, "\n".join(wrong)
+    assert snapshot(app) == before
+
+
+@pytest.mark.parametrize("field, value, ok", [("title", "读书会\n第五期", False), ("location", "\t西苑社区", False),
+                                             ("description", "第一行\r\n\t第二行", True)])
+def test_tabs_and_line_breaks_only_in_multi_line_fields(app, world, field, value, ok):
+    with app.app_context():
+        body = {**FORMS["/manage/activities/new"][1](world), field: value}
+    response = client_as(app, world, "organizer_in").post("/manage/activities/new", data=body)
+    assert response.status_code == (303 if ok else 422)
+    if not ok:
+        assert "控制字符" in response.get_data(as_text=True)
+
+
+def test_every_form_checks_its_text_fields():
+    """plain_text runs on the text fields of every form that derives from app.forms.Form: all of them."""
+    import app.forms_admin  # noqa: F401  (define its forms)
+    from flask_wtf import FlaskForm
+
+    from app.forms import Form
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = [f for f in subclasses(FlaskForm) if f.__module__.startswith("app.")]
+    assert len(ours) > 20 and all(issubclass(f, Form) for f in ours), [f for f in ours if not issubclass(f, Form)]
+
+
+def test_a_control_character_is_refused_with_a_message(app, world):
+    with app.app_context():
+        body = {**hours_form(world), "note": "\x01=1+1"}
+    response = client_as(app, world, "member").post("/me/hours", data=body)
+    assert response.status_code == 400 and "控制字符" in response.get_data(as_text=True)
 
 
 def test_a_nul_byte_in_the_path_or_query_is_refused(client, world):
