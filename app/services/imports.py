@@ -7,8 +7,11 @@ Rows are matched by phone, so importing the same file twice changes nothing.
 import csv
 import io
 import json
+import re
 import zipfile
+import zlib
 from collections import Counter
+from xml.etree.ElementTree import ParseError
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -18,6 +21,7 @@ from sqlalchemy.orm import aliased
 from ..database import begin_write
 from ..extensions import db
 from ..models import ImportJob, Org, User
+from ..textutil import has_control_characters
 from .accounts import unusable_password
 from .audit import record_event
 from .errors import DomainError
@@ -27,6 +31,13 @@ from .scope import org_in_scope, person_in_scope
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+# A workbook is a zip of XML: its parts are checked by their declared sizes before anything is parsed,
+# so a small file cannot unpack into hundreds of megabytes or declare a sheet of a million rows.
+XLSX_MAX_UNPACKED = 20 * 1024 * 1024
+XLSX_MAX_PARTS = 200
+XLSX_MAX_COLUMNS = 50
+XLSX_MAX_CELL = 500
+DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?"')
 CHUNK = 200
 NAME_MAX = 50
 # Header spellings people use, Chinese and English, compared without spaces, case or underscores.
@@ -57,6 +68,14 @@ class RosterTooLarge(DomainError):
 
 class RosterTooLong(DomainError):
     message = _l("The file has more than 5000 rows; split it into smaller files.")
+
+
+class RosterTooWide(DomainError):
+    message = _l("The sheet has more than 50 columns; keep only the columns of the template.")
+
+
+class RosterCellTooLong(DomainError):
+    message = _l("A cell holds more than 500 characters; this is not a roster of members.")
 
 
 class RosterEmpty(DomainError):
@@ -96,17 +115,43 @@ def _csv_rows(data: bytes):
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
+def _check_xlsx(data: bytes) -> None:
+    """Refuse a workbook whose parts unpack too large or whose sheets declare too many rows or columns."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        parts = book.infolist()
+        if len(parts) > XLSX_MAX_PARTS or sum(p.file_size for p in parts) > XLSX_MAX_UNPACKED:
+            raise RosterTooLarge()
+        for part in parts:
+            if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+                with book.open(part) as sheet:
+                    found = DIMENSION_RE.search(sheet.read(64 * 1024))
+                if found:
+                    rows, columns = coordinate_to_tuple((found.group(2) or found.group(1)).decode())
+                    if columns > XLSX_MAX_COLUMNS:
+                        raise RosterTooWide()
+                    if rows > 4 * MAX_ROWS:
+                        raise RosterTooLong()
+
+
 def _xlsx_rows(data: bytes):
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        _check_xlsx(data)
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            yield from book.worksheets[0].iter_rows(values_only=True)
+            for row in book.worksheets[0].iter_rows(max_col=XLSX_MAX_COLUMNS, values_only=True):
+                if any(isinstance(v, str) and len(v) > XLSX_MAX_CELL for v in row):
+                    raise RosterCellTooLong()
+                yield row
         finally:
             book.close()
-    except (zipfile.BadZipFile, InvalidFileException, OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+    # openpyxl and the zip and XML readers under it fail in many ways on a damaged or hostile file.
+    except (zipfile.BadZipFile, zlib.error, EOFError, InvalidFileException, OSError, ValueError, LookupError, TypeError,
+            AttributeError, ParseError, SyntaxError) as exc:
         raise RosterUnreadable() from exc
 
 
@@ -199,6 +244,8 @@ def check_rows(actor: User, raw: list[dict]) -> list[dict]:
             problems.append("name_missing")
         elif len(r["name"]) > NAME_MAX:
             problems.append("name_too_long")
+        elif has_control_characters(r["name"]):
+            problems.append("name_control_characters")
         if phone is None:
             problems.append("bad_phone")
         elif phone in first_line:
@@ -239,7 +286,8 @@ def _action(person: User | None, row: dict) -> str:
 def create_import(actor: User, filename: str, data: bytes) -> ImportJob:
     """Parse and check a roster; the job holds every row for the preview and nothing else is written."""
     rows = check_rows(actor, parse_roster(data))
-    job = ImportJob(created_by_id=actor.id, filename=(filename or "")[:200], rows_json=json.dumps(rows, ensure_ascii=False),
+    filename = "".join(c for c in filename or "" if not has_control_characters(c))
+    job = ImportJob(created_by_id=actor.id, filename=filename[:200], rows_json=json.dumps(rows, ensure_ascii=False),
                     total=sum(1 for r in rows if not r["problems"]), status="preview")
     db.session.add(job)
     db.session.flush()
