@@ -3,14 +3,16 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, IntegerField, PasswordField,
                      SelectField, StringField, TextAreaField)
+from wtforms.fields import DateTimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from .models.activity import ACTIVITY_KINDS, AUDIENCES
 from .models.base import utcnow
 from .services.phones import normalize_phone
+from .services.records import is_tenths
 from .textutil import has_control_characters
-from .timeutil import from_local, local_today, to_local
+from .timeutil import FIRST_DAY, LAST_DAY, from_local, local_today, to_local
 
 
 TOO_LONG = _l("At most %(max)d characters, please.")
@@ -43,15 +45,31 @@ def plain_text(form, field):
         raise ValidationError(_l("Remove the invisible control characters (often copied from elsewhere) and try again."))
 
 
+def within_years(form, field):
+    """Dates from 2000 to 2099; the field's own checks (which may convert time zones) are not reached otherwise."""
+    if field.data is not None and not FIRST_DAY <= getattr(field.data, "date", lambda: field.data)() <= LAST_DAY:
+        raise StopValidation(_l("Enter a date from 2000 to 2099."))
+
+
 class Form(FlaskForm):
-    """Every form of the app: each text field is checked by plain_text too."""
+    """Every form of the app: each text field is checked by plain_text too, each date by within_years."""
 
     def validate(self, extra_validators=None):
         extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
         for field in self:
             if isinstance(field, StringField):
                 extra.setdefault(field.name, []).append(plain_text)
+            elif isinstance(field, DateTimeField):
+                extra.setdefault(field.name, []).insert(0, within_years)
         return super().validate(extra_validators=extra)
+
+
+class HoursField(DecimalField):
+    """Hours of service: a finite number with at most one decimal place, as records keep them."""
+
+    def pre_validate(self, form):
+        if self.data is not None and not is_tenths(self.data):
+            raise StopValidation(_l("Hours are counted in tenths: at most one digit after the decimal point, e.g. 1.5."))
 
 
 class PhoneField(StringField):
@@ -115,7 +133,7 @@ class ActivityForm(Form):
     capacity = IntegerField(_l("Places (empty: no limit)"), validators=[Optional(), NumberRange(min=1, max=100000)],
                             render_kw={"inputmode": "numeric", "min": 1})
     audience = SelectField(_l("Who may sign up"), choices=[SelectChoice(a, AUDIENCE_LABELS[a]) for a in AUDIENCES])
-    hours = DecimalField(_l("Service hours credited"), places=1, default=0,
+    hours = HoursField(_l("Service hours credited"), places=1, default=0,
                          validators=[InputRequired(_l("Enter the hours.")), NumberRange(min=0, max=24)],
                          render_kw={"inputmode": "decimal", "min": 0, "max": 24, "step": "0.5"})
     org_id = SelectField(_l("Organized by"), coerce=int)
@@ -188,7 +206,7 @@ class PostForm(Form):
 
 class HoursForm(Form):
     date = DateField(_l("Date of service"), validators=[InputRequired(_l("Enter the date."))])
-    hours = DecimalField(_l("Hours"), places=1, validators=[InputRequired(_l("Enter the hours.")),
+    hours = HoursField(_l("Hours"), places=1, validators=[InputRequired(_l("Enter the hours.")),
                                                             NumberRange(min=0.5, max=24, message=_l("Hours must be more than 0 and at most 24 a day."))],
                          render_kw={"inputmode": "decimal", "min": 0.5, "max": 24, "step": 0.5})
     note = TextAreaField(_l("What you did"), validators=[DataRequired(_l("Describe the service.")), Length(max=500, message=TOO_LONG)],

@@ -34,11 +34,12 @@ class IdConverter(IntegerConverter):
 
 
 def _has_control_characters() -> bool:
-    """Control characters anywhere in the path, the query or the form; tabs and line breaks aside, which
-    multi-line fields may hold (the forms refuse them in single-line ones, app/forms.py)."""
+    """Control characters anywhere in the path, the query or the form; tabs and line breaks aside in form
+    values, which multi-line fields may hold (the forms refuse them in single-line ones, app/forms.py)."""
     return has_control_characters(request.path) or any(
-        has_control_characters(key) or has_control_characters(value, multiline=True)
-        for key, value in request.values.items(multi=True))
+        has_control_characters(key) or has_control_characters(value) for key, value in request.args.items(multi=True)
+    ) or any(has_control_characters(key) or has_control_characters(value, multiline=True)
+             for key, value in request.form.items(multi=True))
 
 
 def init_security(app: Flask) -> None:

@@ -12,16 +12,32 @@ from ..extensions import db
 from ..models import Activity, Org, ServiceRecord, Signup, User
 from ..models.activity import ATTENDANCE_OPENS_BEFORE
 from ..models.base import utcnow
-from ..timeutil import local_date, local_today
+from ..timeutil import FIRST_DAY, local_date, local_today
 from .audit import record_event
-from .errors import (AlreadyReviewed, AttendanceNotOpen, BadHours, FutureDate, NoReviewer, NotClaimed, NotConfirmed,
-                     ReasonRequired)
+from .errors import (AlreadyReviewed, AttendanceNotOpen, BadHours, DateTooEarly, FutureDate, HoursNotTenths, NoReviewer,
+                     NotClaimed, NotConfirmed, ReasonRequired)
 from .notifications import notify
 from .posts import active_claim
 from .scope import record_in_scope
 from .signups import lock_activity
 
 MAX_HOURS_A_DAY = Decimal("24")
+
+
+def is_tenths(hours: Decimal) -> bool:
+    """Whether the hours are a finite number with at most one decimal place, as records keep them."""
+    return hours.is_finite() and hours.normalize().as_tuple().exponent >= -1
+
+
+def check_hours(hours, allow_zero: bool = False) -> Decimal:
+    """Hours of one day as every service takes them: tenths, more than 0 (or 0 where allowed) and at most 24."""
+    hours = Decimal(hours) if isinstance(hours, int) else hours
+    if not isinstance(hours, Decimal) or not hours.is_finite() or not Decimal(0) <= hours <= MAX_HOURS_A_DAY \
+            or (hours == 0 and not allow_zero):
+        raise BadHours()
+    if not is_tenths(hours):
+        raise HoursNotTenths()
+    return hours
 
 
 def mark_attendance(actor: User, activity_id: int, user_id: int, attended: bool) -> Signup:
@@ -81,7 +97,9 @@ def report_hours(user: User, served_on: date, hours: Decimal, content: str, post
     """Report hours by hand (or for duty on a held post); pending until an organizer reviews them."""
     if served_on > local_today():
         raise FutureDate()
-    if hours <= 0 or hours > MAX_HOURS_A_DAY or hours_on(user.id, served_on) + hours > MAX_HOURS_A_DAY:
+    if served_on < FIRST_DAY:
+        raise DateTooEarly()
+    if check_hours(hours) + hours_on(user.id, served_on) > MAX_HOURS_A_DAY:
         raise BadHours()
     org_id = user.branch_id or user.community_id
     if post_id is not None:
@@ -162,8 +180,8 @@ def parse_hours(raw: str | None) -> Decimal | None:
 
 def resolve_correction(actor: User, record: ServiceRecord, hours: Decimal | None) -> ServiceRecord:
     """Settle a correction request: set new hours, or keep them (hours None)."""
-    if hours is not None and (hours <= 0 or hours > MAX_HOURS_A_DAY):
-        raise BadHours()
+    if hours is not None:
+        check_hours(hours)
     old = record.hours
     if hours is not None:
         record.hours = hours

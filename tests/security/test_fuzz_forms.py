@@ -1,10 +1,12 @@
-"""Bad input never breaks a page or loses data: Hypothesis-made bodies for every form POST route.
+"""Bad input never breaks a page or loses data: Hypothesis-made bodies for every form POST route, query
+strings for every GET route and odd text in every path parameter (uploaded files: test_uploads.py).
 
 Bodies start from the route's valid form, then fields are replaced by odd values (long and odd
 unicode, NUL, numbers that are not numbers, impossible dates), dropped, repeated or joined by
 strangers. Every answer is 2xx, 3xx or 4xx, never 5xx; a refused request (4xx) changes nothing.
 """
 import re
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +20,8 @@ from tests.conftest import config_for
 from tests.security.conftest import FORMS, build_path, client_as, encode, hours_form, routes, snapshot, world_args
 
 TEXT = st.characters(blacklist_categories=("Cs",))  # lone surrogates cannot be sent as UTF-8 at all
-ODD = st.sampled_from(["", " ", "\x00", "a\x00b", "\u202e\u200b\ufeff", "𝒳" * 3, "١٢", "１２", "-1", "0", "1e309",
+ODD = st.sampled_from(["", " ", "\x00", "a\x00b", "\x01=1", "²", "1²-ab", "\r\nx", "/%0D%0Ax", "0001-01-01", "sNaN",
+                       "0.55", "读书会第十十期", "\u202e\u200b\ufeff", "𝒳" * 3, "١٢", "１２", "-1", "0", "1e309",
                        "NaN", "inf", "-inf", "0x1F", "9" * 40, "1.05", "2026-02-30", "0000-00-00", "9999-12-31T23:59",
                        "2026-13-01T25:61", "yes", "on", "None", "null", "[]", "{}", "' OR 1=1 --", "%00", "../../etc"])
 VALUE = st.one_of(ODD, st.text(TEXT, max_size=80), st.text(TEXT, min_size=500, max_size=6000),
@@ -80,6 +83,61 @@ def test_odd_query_strings_never_break_a_page(app, world, path):
         assert response.status_code < 500, f"GET {path} {query!r} → {response.status_code}"
 
     get_odd_query()
+
+
+def _get_rules():
+    return sorted(rule.rule for rule, method in routes(create_app(config_for("sqlite://"))) if method == "GET")
+
+
+QUERY_KEYS = ["q", "kind", "period", "page", "from", "to", "year", "month", "next", "org", "branch", "type", "status",
+              "id", "user_id", "grid_id", "code", "format", "lang"]
+
+
+@pytest.mark.parametrize("rule_text", _get_rules())
+def test_odd_query_strings_never_break_any_page(app, world, rule_text):
+    """Every GET route, as the admin (who may see every page): odd values in the query keys pages read."""
+    rule = next(r for r in app.url_map.iter_rules() if r.rule == rule_text and "GET" in r.methods)
+    path = build_path(rule, world_args(app, world, rule))
+    client = client_as(app, world, "admin")
+
+    @settings(max_examples=6, deadline=None, database=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(query=st.dictionaries(st.sampled_from(QUERY_KEYS), VALUE, max_size=4), htmx=st.booleans())
+    def get_odd_query(query, htmx):
+        headers = {"HX-Request": "true", "HX-Request-Type": "partial"} if htmx else {}
+        response = client.get(path, query_string=query, headers=headers)
+        assert response.status_code < 500, f"GET {path} {query!r} → {response.status_code}"
+
+    get_odd_query()
+
+
+def _rules_with_text_in_the_path():
+    return sorted({rule.rule for rule, _method in routes(create_app(config_for("sqlite://")))
+                   if any(not isinstance(c, IntegerConverter) for c in rule._converters.values())})
+
+
+@pytest.mark.parametrize("rule_text", _rules_with_text_in_the_path())
+def test_odd_path_parameters_never_break_a_page(app, world, rule_text):
+    """Check-in codes, certificate numbers, language codes, calendar tokens, file names: odd text in each,
+    with every method the route takes."""
+    rule = next(r for r in app.url_map.iter_rules() if r.rule == rule_text)
+    texts = [name for name, c in rule._converters.items() if not isinstance(c, IntegerConverter)]
+    client = client_as(app, world, "member")
+    args = world_args(app, world, rule)
+    methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+    @settings(max_examples=20, deadline=None, database=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(values=st.lists(st.one_of(ODD, st.text(TEXT, min_size=1, max_size=60)), min_size=len(texts),
+                           max_size=len(texts)), method=st.sampled_from(methods))
+    def open_odd_path(values, method):
+        path = rule.rule
+        for name, value in {**args, **dict(zip(texts, values))}.items():
+            path = re.sub(rf"<[^>]*:?{name}>", quote(str(value), safe="") or "x", path)
+        response = client.open(path, method=method)
+        assert response.status_code < 500, f"{method} {path} → {response.status_code}"
+
+    open_odd_path()
 
 
 def test_a_nul_byte_anywhere_is_refused_whole(app, world):

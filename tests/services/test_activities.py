@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import Activity, AuditEvent, Notification, Signup
 from app.models.base import utcnow
 from app.services import activities, signups
-from app.services.errors import ActivityNotEditable, CapacityBelowConfirmed, OutOfScope
+from app.services.errors import ActivityNotEditable, BadHours, CapacityBelowConfirmed, HoursNotTenths, OutOfScope
 
 
 @pytest.fixture
@@ -35,6 +35,18 @@ def test_create_in_scope_publishes_and_audits(organizer, community):
 
 def test_create_as_draft(organizer, community):
     assert activities.create_activity(organizer, data(community["community"]), publish=False).status == "draft"
+
+
+@pytest.mark.parametrize("hours, error", [(Decimal("0.55"), HoursNotTenths), (Decimal("sNaN"), BadHours),
+                                         (Decimal("-1"), BadHours), (Decimal("24.1"), BadHours)])
+def test_activity_hours_are_tenths_from_0_to_24(organizer, community, hours, error):
+    with pytest.raises(error):
+        activities.create_activity(organizer, data(community["branch"], hours=hours))
+    db.session.rollback()
+    activity = activities.create_activity(organizer, data(community["branch"], hours=Decimal("0")))
+    db.session.commit()
+    with pytest.raises(error):
+        activities.update_activity(organizer, activity.id, data(community["branch"], hours=hours))
 
 
 def test_create_outside_scope_is_refused(organizer, make_org):

@@ -174,10 +174,17 @@ def test_random_trees_add_up(ctx, make_org, make_user, record, seed):
     (None, "2024-06-30", (date(2024, 1, 1), date(2024, 6, 30))),
     ("2025-05-31", "2025-03-01", (date(2025, 3, 1), date(2025, 5, 31))),
     ("31/12/2025", "garbage", (date(2026, 1, 1), date(2026, 12, 31))),
-    ("0001-01-01", "2026-06-30", (date(2017, 1, 1), date(2026, 6, 30))),
+    ("2000-01-01", "2026-06-30", (date(2017, 1, 1), date(2026, 6, 30))),
 ])
 def test_period_defaults_to_the_calendar_year(start, end, period):
     assert reports.parse_period(start, end, today=date(2026, 5, 4)) == reports.Period(*period)
+
+
+@pytest.mark.parametrize("start, end", [("0001-01-01", "2026-06-30"), ("2025-01-01", "9999-12-31"), (None, "2100-01-01"),
+                                        ("1999-12-31", None)])
+def test_a_period_out_of_2000_to_2099_is_refused(start, end):
+    with pytest.raises(reports.PeriodOutOfRange):
+        reports.parse_period(start, end, today=date(2026, 5, 4))
 
 
 @pytest.mark.parametrize("value, expected", [
