@@ -1,4 +1,6 @@
 """Flask-WTF forms: field checks and HTML attributes; domain rules stay in services."""
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, IntegerField, PasswordField,
@@ -10,6 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from .models.activity import ACTIVITY_KINDS, AUDIENCES
 from .models.base import utcnow
 from .services.phones import normalize_phone
+from .services.errors import HoursNotTenths
 from .services.records import is_tenths
 from .textutil import has_control_characters
 from .timeutil import FIRST_DAY, LAST_DAY, from_local, local_today, to_local
@@ -46,8 +49,10 @@ def plain_text(form, field):
 
 
 def within_years(form, field):
-    """Dates from 2000 to 2099; the field's own checks (which may convert time zones) are not reached otherwise."""
-    if field.data is not None and not FIRST_DAY <= getattr(field.data, "date", lambda: field.data)() <= LAST_DAY:
+    """Dates from 2000 to 2099: others are typing mistakes, and near year 1 or 9999 the time zone conversions
+    of later checks overflow, so this one stops them."""
+    day = field.data.date() if isinstance(field.data, datetime) else field.data
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
         raise StopValidation(_l("Enter a date from 2000 to 2099."))
 
 
@@ -60,7 +65,7 @@ class Form(FlaskForm):
             if isinstance(field, StringField):
                 extra.setdefault(field.name, []).append(plain_text)
             elif isinstance(field, DateTimeField):
-                extra.setdefault(field.name, []).insert(0, within_years)
+                extra.setdefault(field.name, []).insert(0, within_years)  # before the form's validate_<field>
         return super().validate(extra_validators=extra)
 
 
@@ -69,7 +74,7 @@ class HoursField(DecimalField):
 
     def pre_validate(self, form):
         if self.data is not None and not is_tenths(self.data):
-            raise StopValidation(_l("Hours are counted in tenths: at most one digit after the decimal point, e.g. 1.5."))
+            raise StopValidation(HoursNotTenths.message)
 
 
 class PhoneField(StringField):

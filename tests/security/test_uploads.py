@@ -69,6 +69,8 @@ def _malformed():
         "csv in utf-16": "姓名,手机号,党支部,党员类型\n刘秀英,13800000004,第一党支部,社区党员\n".encode("utf-16"),
         "csv with a nul byte": "姓名,手机号,党支部,党员类型\n刘\x00秀英,1380000\x000004,第一\x00党支部,社区\x00党员\n".encode(),
         "binary noise": bytes(range(256)) * 8,
+        "a nul byte in one name": ("姓名,手机号,党支部,党员类型\n刘\x00秀英,13800000004,第一党支部,社区党员\n"
+                                   "张建国,13800000005,第一党支部,社区党员\n").encode(),
     }
 
 
