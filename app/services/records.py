@@ -24,8 +24,9 @@ from .signups import lock_activity
 MAX_HOURS_A_DAY = Decimal("24")
 
 
-def is_tenths(hours: Decimal) -> bool:
+def is_tenths(hours: Decimal | int) -> bool:
     """Whether the hours are a finite number with at most one decimal place, as records keep them."""
+    hours = Decimal(hours)  # a whole number too (a form's default 0)
     return hours.is_finite() and hours.normalize().as_tuple().exponent >= -1
 
 
