@@ -37,3 +37,5 @@ class Defaults:
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     REGISTER_RATE_LIMIT = "5 per minute;30 per hour"
     PAGE_SIZE = 20
+    # Bytes of a request body; a bigger one is refused (413) before it is read.
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024

@@ -1,15 +1,21 @@
 """Flask-WTF forms: field checks and HTML attributes; domain rules stay in services."""
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, IntegerField, PasswordField,
                      SelectField, StringField, TextAreaField)
+from wtforms.fields import DateTimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from .models.activity import ACTIVITY_KINDS, AUDIENCES
 from .models.base import utcnow
 from .services.phones import normalize_phone
-from .timeutil import from_local, local_today, to_local
+from .services.errors import HoursNotTenths
+from .services.hours import is_tenths
+from .textutil import has_control_characters
+from .timeutil import FIRST_DAY, LAST_DAY, from_local, local_today, to_local
 
 
 TOO_LONG = _l("At most %(max)d characters, please.")
@@ -34,6 +40,41 @@ ATTENDANCE_LABELS = {"unknown": _l("Not marked"), "attended": _l("Attended"), "a
 RECORD_STATUS_LABELS = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}
 SOURCE_LABELS = {"activity": _l("Activity"), "post": _l("Service post"), "manual": _l("Reported by hand")}
 AUDIENCE_LABELS = {"all": _l("Everyone"), "members": _l("Party members only")}
+
+
+def plain_text(form, field):
+    """Free text holds no control characters; tabs and line breaks only in multi-line fields."""
+    if isinstance(field.data, str) and has_control_characters(field.data, multiline=isinstance(field, TextAreaField)):
+        raise ValidationError(_l("Remove the invisible control characters (often copied from elsewhere) and try again."))
+
+
+def within_years(form, field):
+    """Dates from 2000 to 2099: others are typing mistakes, and near year 1 or 9999 the time zone conversions
+    of later checks overflow, so this one stops them."""
+    day = field.data.date() if isinstance(field.data, datetime) else field.data
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise StopValidation(_l("Enter a date from 2000 to 2099."))
+
+
+class Form(FlaskForm):
+    """Every form of the app: each text field is checked by plain_text too, each date by within_years."""
+
+    def validate(self, extra_validators=None):
+        extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
+        for field in self:
+            if isinstance(field, StringField):
+                extra.setdefault(field.name, []).append(plain_text)
+            elif isinstance(field, DateTimeField):
+                extra.setdefault(field.name, []).insert(0, within_years)  # before the form's validate_<field>
+        return super().validate(extra_validators=extra)
+
+
+class HoursField(DecimalField):
+    """Hours of service: a finite number with at most one decimal place, as records keep them."""
+
+    def pre_validate(self, form):
+        if self.data is not None and not is_tenths(self.data):
+            raise StopValidation(HoursNotTenths.message)
 
 
 class PhoneField(StringField):
@@ -66,14 +107,14 @@ def _check_new_password(password: str | None, phone: str | None) -> None:
             raise ValidationError(str(exc)) from exc
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     phone = _phone_field()
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField(_l("Keep me signed in on this phone"))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=50, message=TOO_LONG)],
                        render_kw={"autocomplete": "name", "maxlength": 50})
     phone = _phone_field()
@@ -90,7 +131,7 @@ class RegisterForm(FlaskForm):
         _check_new_password(field.data, normalize_phone(self.phone.data))
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=120, message=TOO_LONG)],
                         render_kw={"maxlength": 120})
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, KIND_LABELS[k]) for k in ACTIVITY_KINDS])
@@ -106,7 +147,7 @@ class ActivityForm(FlaskForm):
     capacity = IntegerField(_l("Places (empty: no limit)"), validators=[Optional(), NumberRange(min=1, max=100000)],
                             render_kw={"inputmode": "numeric", "min": 1})
     audience = SelectField(_l("Who may sign up"), choices=[SelectChoice(a, AUDIENCE_LABELS[a]) for a in AUDIENCES])
-    hours = DecimalField(_l("Service hours credited"), places=1, default=0,
+    hours = HoursField(_l("Service hours credited"), places=1, default=0,
                          validators=[InputRequired(_l("Enter the hours.")), NumberRange(min=0, max=24)],
                          render_kw={"inputmode": "decimal", "min": 0, "max": 24, "step": "0.5"})
     org_id = SelectField(_l("Organized by"), coerce=int)
@@ -151,7 +192,7 @@ class ActivityForm(FlaskForm):
         }
 
 
-class PostForm(FlaskForm):
+class PostForm(Form):
     title = StringField(_l("Post"), validators=[DataRequired(_l("Enter a title.")), Length(max=120, message=TOO_LONG)],
                         render_kw={"maxlength": 120, "placeholder": _l("e.g. building leader, civility guide")})
     description = TextAreaField(_l("Duties"), validators=[Optional(), Length(max=5000, message=TOO_LONG)])
@@ -177,9 +218,9 @@ class PostForm(FlaskForm):
         }
 
 
-class HoursForm(FlaskForm):
+class HoursForm(Form):
     date = DateField(_l("Date of service"), validators=[InputRequired(_l("Enter the date."))])
-    hours = DecimalField(_l("Hours"), places=1, validators=[InputRequired(_l("Enter the hours.")),
+    hours = HoursField(_l("Hours"), places=1, validators=[InputRequired(_l("Enter the hours.")),
                                                             NumberRange(min=0.5, max=24, message=_l("Hours must be more than 0 and at most 24 a day."))],
                          render_kw={"inputmode": "decimal", "min": 0.5, "max": 24, "step": 0.5})
     note = TextAreaField(_l("What you did"), validators=[DataRequired(_l("Describe the service.")), Length(max=500, message=TOO_LONG)],
@@ -191,12 +232,12 @@ class HoursForm(FlaskForm):
             raise ValidationError(_l("Service cannot be recorded for a future date."))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = StringField(_l("Reason"), validators=[DataRequired(_l("Please give a reason.")), Length(max=500, message=TOO_LONG)],
                          render_kw={"maxlength": 500})
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your password."))],
                             render_kw={"autocomplete": "current-password"})
     new = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a password.")),
@@ -210,34 +251,34 @@ class ChangePasswordForm(FlaskForm):
         _check_new_password(field.data, current_user.phone)
 
 
-class ChangePhoneForm(FlaskForm):
+class ChangePhoneForm(Form):
     phone = PhoneField(_l("New mobile number"), validators=[DataRequired(_l("Enter your mobile number."))],
                        render_kw={"inputmode": "tel", "autocomplete": "tel", "maxlength": 20})
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))],
                              render_kw={"autocomplete": "current-password"})
 
 
-class CloseAccountForm(FlaskForm):
+class CloseAccountForm(Form):
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))],
                              render_kw={"autocomplete": "current-password"})
     confirm = BooleanField(_l("I understand that my name and phone number will be deleted"),
                            validators=[DataRequired(_l("Please confirm."))])
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(Form):
     phone = PhoneField(_l("Mobile number"), validators=[DataRequired(_l("Enter the mobile number."))],
                        render_kw={"inputmode": "tel", "maxlength": 20})
     name = StringField(_l("Name (for someone new)"), validators=[Optional(), Length(max=50, message=TOO_LONG)],
                        render_kw={"maxlength": 50})
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     text = TextAreaField(_l("Message"), validators=[DataRequired(_l("Write the message first.")),
                                                     Length(max=500, message=TOO_LONG)],
                          render_kw={"maxlength": 500, "rows": 3})
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     starts_at = DateTimeLocalField(_l("Starts at"), format="%Y-%m-%dT%H:%M",
                                    validators=[InputRequired(_l("Enter the start time."))])
     ends_at = DateTimeLocalField(_l("Ends at"), format="%Y-%m-%dT%H:%M",
@@ -248,7 +289,7 @@ class SessionForm(FlaskForm):
             raise ValidationError(_l("The end must be after the start."))
 
 
-class CompletionForm(FlaskForm):
+class CompletionForm(Form):
     percent = IntegerField(_l("Attend at least this share of sessions to complete (%)"),
                            validators=[InputRequired(_l("Enter a share.")), NumberRange(min=1, max=100)],
                            render_kw={"inputmode": "numeric", "min": 1, "max": 100})

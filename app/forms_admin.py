@@ -1,12 +1,11 @@
 """Forms of the administration pages: the org tree, grids, role grants, people and roster imports."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from .forms import TOO_LONG, PhoneField
+from .forms import TOO_LONG, Form, PhoneField
 from .models.org import ORG_KINDS
 from .models.user import MEMBER_TYPES
 
@@ -27,38 +26,38 @@ def _phone_field():
                       render_kw={"inputmode": "tel", "maxlength": 20, "autocomplete": "off"})
 
 
-class OrgForm(FlaskForm):
+class OrgForm(Form):
     name = _name_field(_l("Name of the organization"))
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, ORG_KIND_LABELS[k]) for k in ORG_KINDS], default="branch")
     parent_id = SelectField(_l("Under"), coerce=int)
 
 
-class OrgNameForm(FlaskForm):
+class OrgNameForm(Form):
     name = _name_field(_l("Name of the organization"))
 
 
-class GridNameForm(FlaskForm):
+class GridNameForm(Form):
     name = _name_field(_l("Name of the grid"))
 
 
-class GrantForm(FlaskForm):
+class GrantForm(Form):
     phone = _phone_field()
     role = SelectField(_l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ("organizer", "grid_worker")])
     grid_id = SelectField(_l("Grid (grid workers)"), coerce=int, default=0)
 
 
-class AdminGrantForm(FlaskForm):
+class AdminGrantForm(Form):
     phone = _phone_field()
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(Form):
     branch_id = SelectField(_l("Party branch"), coerce=int, default=0)
     member_type = SelectField(_l("Member type"), default="",
                               choices=[SelectChoice("", _l("Not a party member"))]
                               + [SelectChoice(t, MEMBER_TYPE_LABELS[t]) for t in MEMBER_TYPES])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("Roster (.xlsx or .csv, at most 2 MB)"),
                      validators=[FileRequired(_l("Choose a file.")),
                                  FileAllowed(["xlsx", "csv"], _l("Choose an .xlsx or .csv file."))],
@@ -68,13 +67,14 @@ class ImportForm(FlaskForm):
 IMPORT_PROBLEMS = {
     "name_missing": _l("No name"),
     "name_too_long": _l("The name is longer than 50 characters"),
+    "name_control_characters": _l("The name holds invisible control characters"),
     "bad_phone": _l("Not a mainland mobile number"),
     "duplicate_phone": _l("The same phone as line %(line)s"),
     "unknown_branch": _l("No party branch has this name"),
     "branch_out_of_scope": _l("This branch is outside your scope"),
     "ambiguous_branch": _l("Several branches have this name: write it as community/branch"),
     "unknown_member_type": _l("Unknown member type (社区党员, 在职党员, 离退休党员 or 流动党员)"),
-    "protected": _l("This person holds a role outside your scope; ask an administrator"),
+    "protected": _l("This person cannot be changed by you; ask an administrator"),
 }
 IMPORT_ACTIONS = {"create": _l("New person"), "update": _l("Update: branch or member type"),
                   "unchanged": _l("No change")}

@@ -156,7 +156,8 @@ def _activities(rng, n, n_signups, people, orgs, grids, organizer_of, now):
         street = _street_of(org, orgs)
         pool = pools[street, audience]
         title = rng.choice(titles) + (f"第{k % 30 + 1}期" if kind == "reading" else "")
-        count = ROSTER_SIZE if big else 0 if status == "draft" else min(rng.randint(0, int(2 * average)), len(pool))
+        # Small data sets have fewer people near an org than a big roster holds.
+        count = min(ROSTER_SIZE if big else 0 if status == "draft" else rng.randint(0, int(2 * average)), len(pool))
         confirmed = waitlisted = 0
         past = ends < now
         for created, uid in sorted((min(starts - timedelta(minutes=rng.randint(60, 20_000)), now - timedelta(

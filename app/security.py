@@ -1,8 +1,12 @@
 """What every request and response goes through: headers (CSP, framing, sniffing, caching, Vary),
-the refusal of NUL bytes in input, and ids in URLs no bigger than the database's integers."""
-from flask import Flask, abort, request
+the refusal of control characters in input, and ids in URLs no bigger than the database's integers."""
+from flask import Flask, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
+
+from .errors import error_response
+from .textutil import has_control_characters
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -29,9 +33,13 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits, min, max, signed)
 
 
-def _has_nul() -> bool:
-    return "\x00" in request.path or any(
-        "\x00" in key or "\x00" in value for key, value in request.values.items(multi=True))
+def _has_control_characters() -> bool:
+    """Control characters anywhere in the path, the query or the form; tabs and line breaks aside in form
+    values, which multi-line fields may hold (the forms refuse them in single-line ones, app/forms.py)."""
+    return has_control_characters(request.path) or any(
+        has_control_characters(key) or has_control_characters(value) for key, value in request.args.items(multi=True)
+    ) or any(has_control_characters(key) or has_control_characters(value, multiline=True)
+             for key, value in request.form.items(multi=True))
 
 
 def init_security(app: Flask) -> None:
@@ -39,10 +47,12 @@ def init_security(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
 
     @app.before_request
-    def refuse_nul_bytes():
-        # Nobody types a NUL byte, and PostgreSQL cannot store one in text: refuse the request whole.
-        if _has_nul():
-            abort(400)
+    def refuse_control_characters():
+        # Nobody types them: a NUL byte PostgreSQL cannot store, \x01=HYPERLINK(…) or an escape sequence
+        # aimed at a spreadsheet or a terminal. Refuse the request whole.
+        if _has_control_characters():
+            return error_response(400, _("The text holds invisible control characters (often copied from "
+                                         "elsewhere). Remove them and try again."))
 
     @app.after_request
     def set_headers(response):

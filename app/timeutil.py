@@ -1,8 +1,14 @@
 """Times are stored in UTC (naive) and shown in the configured zone (Asia/Shanghai)."""
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+
+
+# Dates people may type: earlier or later ones are typing mistakes, and near year 1 or 9999 the time zone
+# arithmetic overflows.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
 
 
 def local_zone() -> ZoneInfo:

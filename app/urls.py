@@ -1,10 +1,12 @@
 """URL helpers: only ever redirect to a path on this site."""
 from urllib.parse import urlsplit
 
+from .textutil import has_control_characters
+
 
 def safe_next(target: str | None) -> str | None:
     """`target` when it is a local path ("/activities/3"), else None."""
-    if not target:
+    if not target or has_control_characters(target):
         return None
     target = target.replace("\\", "/").strip()
     parts = urlsplit(target)

@@ -11,6 +11,7 @@ from ..htmx import wants_fragment
 from ..models import User
 from ..services import people
 from ..services.errors import DomainError
+from ..services.scope import person_in_scope
 from .admin import apply_form
 from .guards import organizer_required
 
@@ -19,7 +20,7 @@ bp = Blueprint("admin_people", __name__, url_prefix="/admin/people")
 
 def scoped_person(user_id: int) -> User:
     """The person if their branch or community is in my scope, else 404."""
-    return db.one_or_404(select(User).where(User.id == user_id, people.person_in_scope(current_user)))
+    return db.one_or_404(select(User).where(User.id == user_id, person_in_scope(current_user)))
 
 
 @bp.get("")

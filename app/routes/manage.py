@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..errors import error_response
 from ..extensions import db
 from wtforms.fields.choices import SelectChoice
 
@@ -63,7 +64,10 @@ def new_activity():
 @organizer_required
 def duplicate_activity(activity_id: int):
     """The new-activity form filled in from an activity: its next session, a week later."""
-    source = activity_service.next_session(scoped_activity(activity_id))
+    try:
+        source = activity_service.next_session(scoped_activity(activity_id))
+    except DomainError as exc:
+        return error_response(409, str(exc))
     form = _form(data={k: v for k, v in source.items() if k not in ("starts_at", "ends_at", "signup_deadline")})
     form.fill_times(SimpleNamespace(**source))
     return render_template("manage/activity_form.html", form=form, activity=None)

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..errors import error_response
 from ..extensions import db
 from ..models import Org
 from ..services import reports as report_service
@@ -12,6 +13,11 @@ from ..services.scope import org_in_scope
 from .guards import organizer_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@bp.errorhandler(report_service.PeriodOutOfRange)
+def period_out_of_range(exc):
+    return error_response(400, str(exc))
 
 
 def scoped_org(org_id: int) -> Org:

@@ -4,16 +4,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
 
 from ..extensions import db
 from ..models import Activity, ActivitySession, Org, ServiceRecord, SessionAttendance, Signup, User
 from ..models.activity import ATTENDANCE_OPENS_BEFORE
 from ..models.base import utcnow
+from ..timeutil import LAST_DAY
 from .audit import record_event
 from .errors import (ActivityNotEditable, AttendanceNotOpen, AttendanceOnCancelled, CancelAfterAttendance,
                      CapacityBelowConfirmed, DomainError, OutOfScope, TimeFixedByAttendance)
 from .notifications import notify
+from .hours import check_hours
 from .scope import can_manage_org
 from .signups import fill_seats, lock_activity
 
@@ -22,6 +25,12 @@ EDITABLE = ("title", "kind", "description", "location", "starts_at", "ends_at", 
 
 
 LISTED = ("published", "cancelled", "closed")
+
+
+class NoNextSession(DomainError):
+    message = _l("A next session a week later would fall after 2099.")
+
+
 # Writes move the version (triggers of migration 0008); what time alone changes on a card besides an
 # activity ending (a deadline passing) is at most this old.
 LIST_KEPT_AT_MOST = timedelta(minutes=10)
@@ -82,6 +91,7 @@ def _check_org(actor: User, org_id: int) -> Org:
 def create_activity(actor: User, data: dict, publish: bool = True) -> Activity:
     """Create an activity under an org the actor manages; published unless kept as a draft."""
     _check_org(actor, data["org_id"])
+    check_hours(data["hours"], allow_zero=True)
     activity = Activity(**{k: data.get(k) for k in EDITABLE}, status="published" if publish else "draft",
                         created_by_id=actor.id)
     db.session.add(activity)
@@ -147,6 +157,7 @@ def update_activity(actor: User, activity_id: int, data: dict, publish: bool = F
     activity = lock_activity(activity_id)
     check_change(activity, data.get("starts_at"), data.get("ends_at"), data.get("hours"))
     _check_org(actor, data["org_id"])
+    check_hours(data["hours"], allow_zero=True)
     capacity = data.get("capacity")
     if capacity is not None and capacity < activity.confirmed_count:
         raise CapacityBelowConfirmed()
@@ -190,29 +201,33 @@ def _cn_number(n: int) -> str:
 
 
 def _from_cn_number(text: str) -> int | None:
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     if not text or any(c not in _CN_DIGITS + "十" for c in text):
         return None
-    if "十" in text:
-        tens, _, ones = text.partition("十")
+    # 十, 十二, 二十, 二十三: at most one 十, with a digit from 一 to 九 before it, after it, or both.
+    match = re.fullmatch(r"([一二三四五六七八九]?)十([一二三四五六七八九]?)", text)
+    if match:
+        tens, ones = match.groups()
         return (_CN_DIGITS.index(tens) if tens else 1) * 10 + (_CN_DIGITS.index(ones) if ones else 0)
-    return _CN_DIGITS.index(text) if len(text) == 1 else None
+    return _CN_DIGITS.index(text) if len(text) == 1 and text != "十" else None
 
 
 def next_title(title: str) -> str:
     """读书会第四期 → 读书会第五期; 第3期 → 第4期; other titles stay as they are."""
-    match = re.search(r"第([零一二三四五六七八九十\d]+)期", title)
+    match = re.search(r"第([零一二三四五六七八九十0-9]+)期", title)
     number = _from_cn_number(match.group(1)) if match else None
     if number is None or number >= 99:
         return title
-    new = str(number + 1) if match.group(1).isdigit() else _cn_number(number + 1)
+    new = str(number + 1) if match.group(1).isascii() else _cn_number(number + 1)
     return title[:match.start(1)] + new + title[match.end(1):]
 
 
 def next_session(activity: Activity, gap: timedelta = timedelta(days=7)) -> dict:
     """The fields of the next session of an activity: the same settings, a week later."""
     data = {key: getattr(activity, key) for key in EDITABLE}
+    if activity.ends_at.date() > LAST_DAY - gap:
+        raise NoNextSession()
     data["title"] = next_title(activity.title)
     for key in ("starts_at", "ends_at", "signup_deadline"):
         data[key] = data[key] + gap if data[key] else None

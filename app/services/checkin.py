@@ -5,6 +5,7 @@ app's secret key, so a code cannot be made up, moved to another activity or kept
 """
 import hashlib
 import hmac
+import re
 import time
 from datetime import timedelta
 
@@ -41,7 +42,9 @@ def is_open(activity: Activity) -> bool:
 def verify_code(activity: Activity, code: str, now: float | None = None) -> None:
     """Raise the reason a code does not check anyone in to this activity now."""
     minute_text, _, mac = (code or "").partition("-")
-    if not minute_text.isdigit() or not hmac.compare_digest(mac, _mac(activity.id, int(minute_text))):
+    # ASCII digits only: "²".isdigit() holds, but int("²") fails; and a minute has a dozen digits at most.
+    if not (re.fullmatch(r"[0-9]{1,12}", minute_text) and mac.isascii()) \
+            or not hmac.compare_digest(mac, _mac(activity.id, int(minute_text))):
         raise CheckinWrongCode()
     if not is_open(activity):
         raise CheckinNotOpen()

@@ -106,6 +106,14 @@ class NoReviewer(DomainError):
                  "or report them for a service post you hold.")
 
 
+class HoursNotTenths(DomainError):
+    message = _l("Hours are counted in tenths: at most one digit after the decimal point, e.g. 1.5.")
+
+
+class DateTooEarly(DomainError):
+    message = _l("Service can be recorded from 2000 on.")
+
+
 class FutureDate(DomainError):
     message = _l("Service cannot be recorded for a future date.")
 

@@ -1,15 +1,17 @@
 """Spreadsheet exports (reports, rosters): CSV in UTF-8 with BOM and XLSX, safe to open in Excel."""
 import csv
 import io
+import re
 from decimal import Decimal
 from urllib.parse import quote
 
 from flask import Response
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 # A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Control characters (C0 but tab and line breaks, DEL, C1): XML cannot hold most, and spreadsheets drop them.
+CONTROL_CHARACTERS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -17,10 +19,13 @@ MIMETYPES = {
 
 
 def neutralise(value):
-    """A cell value a spreadsheet shows as text and never runs: text that could start a formula gets a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A cell value a spreadsheet shows as text and never runs, for every export: control characters go first
+    (else `\x01=HYPERLINK(…)` would pass the check and lose its \x01 later), then text that could start a
+    formula gets a quote."""
+    if not isinstance(value, str):
+        return value
+    value = CONTROL_CHARACTERS_RE.sub("", value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _csv_cell(value) -> str:
@@ -47,8 +52,7 @@ def xlsx_bytes(header: list[str], rows: list[list], title: str = "Sheet") -> byt
     # Sheet names: at most 31 characters, none of []:*?/\ .
     sheet.title = "".join(c for c in title if c not in "[]:*?/\\")[:31] or "Sheet"
     for row in [header, *rows]:
-        # openpyxl refuses control characters that XML cannot hold.
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", neutralise(v)) if isinstance(v, str) else v for v in row])
+        sheet.append([neutralise(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -7,8 +7,11 @@ Rows are matched by phone, so importing the same file twice changes nothing.
 import csv
 import io
 import json
+import re
 import zipfile
+import zlib
 from collections import Counter
+from xml.etree.ElementTree import ParseError
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -18,15 +21,23 @@ from sqlalchemy.orm import aliased
 from ..database import begin_write
 from ..extensions import db
 from ..models import ImportJob, Org, User
+from ..textutil import has_control_characters
 from .accounts import unusable_password
 from .audit import record_event
 from .errors import DomainError
 from .people import can_manage_person
 from .phones import normalize_phone
-from .scope import org_in_scope
+from .scope import org_in_scope, person_in_scope
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+# A workbook is a zip of XML: its parts are checked by their declared sizes before anything is parsed,
+# so a small file cannot unpack into hundreds of megabytes or declare a sheet of a million rows.
+XLSX_MAX_UNPACKED = 20 * 1024 * 1024
+XLSX_MAX_PARTS = 200
+XLSX_MAX_COLUMNS = 50
+XLSX_MAX_CELL = 500
+DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?"')
 CHUNK = 200
 NAME_MAX = 50
 # Header spellings people use, Chinese and English, compared without spaces, case or underscores.
@@ -57,6 +68,14 @@ class RosterTooLarge(DomainError):
 
 class RosterTooLong(DomainError):
     message = _l("The file has more than 5000 rows; split it into smaller files.")
+
+
+class RosterTooWide(DomainError):
+    message = _l("The sheet has more than 50 columns; keep only the columns of the template.")
+
+
+class RosterCellTooLong(DomainError):
+    message = _l("A cell holds more than 500 characters; this is not a roster of members.")
 
 
 class RosterEmpty(DomainError):
@@ -96,17 +115,43 @@ def _csv_rows(data: bytes):
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
+def _check_xlsx(data: bytes) -> None:
+    """Refuse a workbook whose parts unpack too large or whose sheets declare too many rows or columns."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        parts = book.infolist()
+        if len(parts) > XLSX_MAX_PARTS or sum(p.file_size for p in parts) > XLSX_MAX_UNPACKED:
+            raise RosterTooLarge()
+        for part in parts:
+            if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+                with book.open(part) as sheet:
+                    found = DIMENSION_RE.search(sheet.read(64 * 1024))
+                if found:
+                    rows, columns = coordinate_to_tuple((found.group(2) or found.group(1)).decode())
+                    if columns > XLSX_MAX_COLUMNS:
+                        raise RosterTooWide()
+                    if rows > 4 * MAX_ROWS:
+                        raise RosterTooLong()
+
+
 def _xlsx_rows(data: bytes):
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        _check_xlsx(data)
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            yield from book.worksheets[0].iter_rows(values_only=True)
+            for row in book.worksheets[0].iter_rows(max_col=XLSX_MAX_COLUMNS, values_only=True):
+                if any(isinstance(v, str) and len(v) > XLSX_MAX_CELL for v in row):
+                    raise RosterCellTooLong()
+                yield row
         finally:
             book.close()
-    except (zipfile.BadZipFile, InvalidFileException, OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+    # openpyxl and the zip and XML readers under it fail in many ways on a damaged or hostile file.
+    except (zipfile.BadZipFile, zlib.error, EOFError, InvalidFileException, OSError, ValueError, LookupError, TypeError,
+            AttributeError, ParseError, SyntaxError) as exc:
         raise RosterUnreadable() from exc
 
 
@@ -177,11 +222,13 @@ def _branches(actor: User) -> tuple[dict[str, list[int]], set[str]]:
     return in_scope, known
 
 
-def _people_by_phone(phones) -> dict[str, User]:
+def _people_by_phone(actor: User, phones) -> dict[str, User | None]:
+    """The people holding these phones; None for those the actor may not change (out of scope or protected)."""
     phones, found = sorted(set(phones)), {}
     for start in range(0, len(phones), 500):
-        for user in db.session.scalars(select(User).where(User.phone.in_(phones[start:start + 500]))):
-            found[user.phone] = user
+        for user, in_scope in db.session.execute(select(User, person_in_scope(actor))
+                                                 .where(User.phone.in_(phones[start:start + 500]))):
+            found[user.phone] = user if in_scope and can_manage_person(actor, user) else None
     return found
 
 
@@ -197,6 +244,8 @@ def check_rows(actor: User, raw: list[dict]) -> list[dict]:
             problems.append("name_missing")
         elif len(r["name"]) > NAME_MAX:
             problems.append("name_too_long")
+        elif has_control_characters(r["name"]):
+            problems.append("name_control_characters")
         if phone is None:
             problems.append("bad_phone")
         elif phone in first_line:
@@ -215,10 +264,11 @@ def check_rows(actor: User, raw: list[dict]) -> list[dict]:
         rows.append({**r, "phone": phone or r["phone"], "branch_id": branch_ids[0] if len(branch_ids) == 1 else None,
                      "member_type_code": member_type, "problems": problems, "action": None,
                      "first_line": first_line.get(phone) if "duplicate_phone" in problems else None})
-    people = _people_by_phone(r["phone"] for r in rows if "bad_phone" not in r["problems"])
+    people = _people_by_phone(actor, (r["phone"] for r in rows if "bad_phone" not in r["problems"]))
     for r in rows:
         person = people.get(r["phone"])
-        if person is not None and not can_manage_person(actor, person):
+        # One problem for everyone the actor may not change: the preview must not tell where a phone is registered.
+        if r["phone"] in people and person is None:
             r["problems"].append("protected")
         if not r["problems"]:
             r["action"] = _action(person, r)
@@ -236,7 +286,8 @@ def _action(person: User | None, row: dict) -> str:
 def create_import(actor: User, filename: str, data: bytes) -> ImportJob:
     """Parse and check a roster; the job holds every row for the preview and nothing else is written."""
     rows = check_rows(actor, parse_roster(data))
-    job = ImportJob(created_by_id=actor.id, filename=(filename or "")[:200], rows_json=json.dumps(rows, ensure_ascii=False),
+    filename = "".join(c for c in filename or "" if not has_control_characters(c))
+    job = ImportJob(created_by_id=actor.id, filename=filename[:200], rows_json=json.dumps(rows, ensure_ascii=False),
                     total=sum(1 for r in rows if not r["problems"]), status="preview")
     db.session.add(job)
     db.session.flush()
@@ -286,11 +337,11 @@ def _import_chunk(actor: User, job: ImportJob, chunk: list[dict]) -> tuple[int, 
     """Create people who are new and update those whose branch or member type differ."""
     # Scope is checked again: the actor's roles may have changed since the preview.
     branch_ids = set(db.session.scalars(select(Org.id).where(Org.kind == "branch", org_in_scope(actor))))
-    people = _people_by_phone(r["phone"] for r in chunk)
+    people = _people_by_phone(actor, (r["phone"] for r in chunk))
     new, updated = [], 0
     for r in chunk:
         person = people.get(r["phone"])
-        if r["branch_id"] not in branch_ids or (person is not None and not can_manage_person(actor, person)):
+        if r["branch_id"] not in branch_ids or (r["phone"] in people and person is None):
             continue
         if person is None:
             new.append(User(name=r["name"], phone=r["phone"], password_hash=unusable_password(),

@@ -3,7 +3,7 @@ import re
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select, true
+from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -13,7 +13,7 @@ from .accounts import check_not_last_admin, find_by_phone, grant_role
 from .audit import record_event
 from .errors import DomainError, OutOfScope
 from .phones import normalize_phone
-from .scope import can_manage_org, managed_paths, org_in_scope
+from .scope import can_manage_org, managed_paths, org_in_scope, person_in_scope
 
 SEARCH_LIMIT = 50
 # Organizers grant these within their subtree; `admin` is global and only an admin grants it.
@@ -42,15 +42,6 @@ class AccountClosed(DomainError):
 
 class NotABranch(DomainError):
     message = _l("Choose a party branch you manage.")
-
-
-def person_in_scope(actor: User):
-    """SQL condition on User: an open account whose branch or community the actor manages."""
-    open_account = User.closed_at.is_(None)
-    if managed_paths(actor) is None:
-        return open_account
-    orgs = select(Org.id).where(org_in_scope(actor))
-    return open_account & or_(User.branch_id.in_(orgs), User.community_id.in_(orgs))
 
 
 def search_people(actor: User, q: str = "", limit: int = SEARCH_LIMIT) -> list[User]:

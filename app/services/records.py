@@ -11,18 +11,16 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..models import Activity, Org, ServiceRecord, Signup, User
 from ..models.base import utcnow
-from ..timeutil import local_date, local_today
+from ..timeutil import FIRST_DAY, local_date, local_today
 from .activities import check_marking
 from .audit import record_event
-from .errors import (AlreadyReviewed, BadHours, FutureDate, NoReviewer, NotClaimed, NotConfirmed,
-                     ReasonRequired)
+from .errors import (AlreadyReviewed, BadHours, DateTooEarly, FutureDate, NoReviewer,
+                     NotClaimed, NotConfirmed, ReasonRequired)
+from .hours import MAX_HOURS_A_DAY, check_hours
 from .notifications import notify
 from .posts import active_claim
 from .scope import record_in_scope
 from .signups import lock_activity
-
-MAX_HOURS_A_DAY = Decimal("24")
-
 
 def mark_attendance(actor: User, activity_id: int, user_id: int, attended: bool) -> Signup:
     """Mark a confirmed person attended (crediting the activity's hours once) or absent (removing it)."""
@@ -80,7 +78,9 @@ def report_hours(user: User, served_on: date, hours: Decimal, content: str, post
     """Report hours by hand (or for duty on a held post); pending until an organizer reviews them."""
     if served_on > local_today():
         raise FutureDate()
-    if hours <= 0 or hours > MAX_HOURS_A_DAY or hours_on(user.id, served_on) + hours > MAX_HOURS_A_DAY:
+    if served_on < FIRST_DAY:
+        raise DateTooEarly()
+    if check_hours(hours) + hours_on(user.id, served_on) > MAX_HOURS_A_DAY:
         raise BadHours()
     org_id = user.branch_id or user.community_id
     if post_id is not None:
@@ -161,8 +161,8 @@ def parse_hours(raw: str | None) -> Decimal | None:
 
 def resolve_correction(actor: User, record: ServiceRecord, hours: Decimal | None) -> ServiceRecord:
     """Settle a correction request: set new hours, or keep them (hours None)."""
-    if hours is not None and (hours <= 0 or hours > MAX_HOURS_A_DAY):
-        raise BadHours()
+    if hours is not None:
+        check_hours(hours)
     old = record.hours
     if hours is not None:
         record.hours = hours

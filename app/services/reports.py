@@ -20,7 +20,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from ..extensions import db
 from ..models import Activity, MonthlyHours, Org, ServiceRecord, User
 from ..models.base import utcnow
-from ..timeutil import to_local
+from ..timeutil import FIRST_DAY, LAST_DAY, to_local
+from .errors import DomainError
 from .scope import org_in_scope
 
 ORG_KIND_LABELS = {"district": _l("District"), "street": _l("Street"), "community": _l("Community"),
@@ -134,9 +135,15 @@ def _parse_day(value: str | None) -> date | None:
         return None
 
 
+class PeriodOutOfRange(DomainError):
+    message = _l("Reports cover dates from 2000 to 2099.")
+
+
 def parse_period(start: str | None, end: str | None, today: date | None = None) -> Period:
     """The period asked for; a missing or malformed end falls back to the calendar year (local time)."""
     first, last = _parse_day(start), _parse_day(end)
+    if any(day is not None and not FIRST_DAY <= day <= LAST_DAY for day in (first, last)):
+        raise PeriodOutOfRange()
     year = (first or last or today or to_local(utcnow()).date()).year
     first = first or date(last.year if last else year, 1, 1)
     last = last or date(first.year, 12, 31)

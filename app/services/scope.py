@@ -38,6 +38,15 @@ def record_in_scope(user: User):
     return ServiceRecord.org_id.in_(select(Org.id).where(org_in_scope(user)))
 
 
+def person_in_scope(user: User):
+    """SQL condition on User: an open account whose branch or community lies in the user's managed subtrees."""
+    open_account = User.closed_at.is_(None)
+    if managed_paths(user) is None:
+        return open_account
+    orgs = select(Org.id).where(org_in_scope(user))
+    return open_account & or_(User.branch_id.in_(orgs), User.community_id.in_(orgs))
+
+
 def can_manage_org(user: User, org: Org) -> bool:
     paths = managed_paths(user)
     return paths is None or any(org.path.startswith(p) for p in paths)

@@ -281,21 +281,23 @@ def test_gb18030_csv_preview_shows_problems_then_imports_once(app, client, hx, t
     assert response.status_code == 303
     job_url = response.headers["Location"]
     html = page(client, job_url)
-    for line, problem in [(5, "duplicate_phone"), (6, "bad_phone"), (7, "branch_out_of_scope"), (8, "unknown_branch"),
-                          (9, "unknown_member_type")]:
+    for line, problem in [(3, "protected"), (5, "duplicate_phone"), (6, "bad_phone"), (7, "branch_out_of_scope"),
+                          (8, "unknown_branch"), (9, "unknown_member_type")]:
         assert f'data-line="{line}" data-action="problem" data-problems="{problem}"' in html
-    assert 'data-line="2" data-action="update"' in html and 'data-line="3" data-action="update"' in html
-    assert 'data-count-create="1"' in html and 'data-count-problem="5"' in html
+    assert 'data-line="2" data-action="update"' in html
+    assert 'data-count-create="1"' in html and 'data-count-problem="6"' in html
+    assert "太和" not in html.split('data-line="3"')[1].split("</tr>")[0]  # nothing tells where 孙芳 is registered
     assert count(app, User) == 3
 
     html = run_to_the_end(hx, job_url)
-    assert 'data-created="1" data-updated="2"' in html
+    assert 'data-created="1" data-updated="1"' in html
     with app.app_context():
-        assert db.session.scalar(select(User.branch_id).where(User.phone == "13800000007")) == tree["branch"].id
+        # 孙芳 belongs to 太和社区: an organizer of 西苑社区 cannot pull her into their branch by import.
+        assert db.session.scalar(select(User.branch_id).where(User.phone == "13800000007")) == tree["other_branch"].id
     before = count(app, AuditEvent, AuditEvent.action.in_(["user.import", "user.membership"]))
 
     again = upload(client, data).headers["Location"]
-    assert 'data-count-unchanged="3"' in page(client, again)
+    assert 'data-count-unchanged="2"' in page(client, again)
     assert 'data-created="0" data-updated="0"' in run_to_the_end(hx, again)
     assert count(app, User) == 4
     assert count(app, AuditEvent, AuditEvent.action.in_(["user.import", "user.membership"])) == before

@@ -46,6 +46,16 @@ def test_roster_exports_csv_and_xlsx_with_full_phones(client, org, organizer, ma
     assert rows[1][0].startswith("'=") and rows[1][1] == "13912345678"
 
 
+def test_a_control_character_before_a_formula_in_a_name_stays_text_in_the_roster_xlsx(
+        client, org, organizer, make_user, make_activity, login):
+    """Names typed before the forms refused control characters may still hold one."""
+    activity = make_activity(org)
+    signed_up(client, login, make_user, activity, 1, name='\x01=HYPERLINK("http://evil","点我")')
+    login(organizer)
+    sheet = load_workbook(io.BytesIO(client.get(f"/manage/activities/{activity.id}/roster.xlsx").data)).active
+    assert sheet["A2"].value == '\'=HYPERLINK("http://evil","点我")' and sheet["A2"].data_type == "s"
+
+
 def test_roster_export_out_of_scope_is_404(client, org, make_org, make_user, make_activity, login):
     activity = make_activity(org)
     login(make_user(role="organizer", org=make_org("太和社区")))

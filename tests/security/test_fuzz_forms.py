@@ -1,10 +1,12 @@
-"""Bad input never breaks a page or loses data: Hypothesis-made bodies for every form POST route.
+"""Bad input never breaks a page or loses data: Hypothesis-made bodies for every form POST route, query
+strings for every GET route and odd text in every path parameter (uploaded files: test_uploads.py).
 
 Bodies start from the route's valid form, then fields are replaced by odd values (long and odd
 unicode, NUL, numbers that are not numbers, impossible dates), dropped, repeated or joined by
 strangers. Every answer is 2xx, 3xx or 4xx, never 5xx; a refused request (4xx) changes nothing.
 """
 import re
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,10 +17,11 @@ from werkzeug.routing import IntegerConverter
 from app import create_app
 from app.services import passwords
 from tests.conftest import config_for
-from tests.security.conftest import FORMS, build_path, client_as, encode, routes, snapshot, world_args
+from tests.security.conftest import FORMS, build_path, client_as, encode, hours_form, routes, snapshot, world_args
 
 TEXT = st.characters(blacklist_categories=("Cs",))  # lone surrogates cannot be sent as UTF-8 at all
-ODD = st.sampled_from(["", " ", "\x00", "a\x00b", "\u202e\u200b\ufeff", "𝒳" * 3, "١٢", "１２", "-1", "0", "1e309",
+ODD = st.sampled_from(["", " ", "\x00", "a\x00b", "\x01=1", "²", "1²-ab", "\r\nx", "/%0D%0Ax", "0001-01-01", "sNaN",
+                       "0.55", "读书会第十十期", "\u202e\u200b\ufeff", "𝒳" * 3, "١٢", "１２", "-1", "0", "1e309",
                        "NaN", "inf", "-inf", "0x1F", "9" * 40, "1.05", "2026-02-30", "0000-00-00", "9999-12-31T23:59",
                        "2026-13-01T25:61", "yes", "on", "None", "null", "[]", "{}", "' OR 1=1 --", "%00", "../../etc"])
 VALUE = st.one_of(ODD, st.text(TEXT, max_size=80), st.text(TEXT, min_size=500, max_size=6000),
@@ -82,6 +85,61 @@ def test_odd_query_strings_never_break_a_page(app, world, path):
     get_odd_query()
 
 
+def _get_rules():
+    return sorted(rule.rule for rule, method in routes(create_app(config_for("sqlite://"))) if method == "GET")
+
+
+QUERY_KEYS = ["q", "kind", "period", "page", "from", "to", "year", "month", "next", "org", "branch", "type", "status",
+              "id", "user_id", "grid_id", "code", "format", "lang"]
+
+
+@pytest.mark.parametrize("rule_text", _get_rules())
+def test_odd_query_strings_never_break_any_page(app, world, rule_text):
+    """Every GET route, as the admin (who may see every page): odd values in the query keys pages read."""
+    rule = next(r for r in app.url_map.iter_rules() if r.rule == rule_text and "GET" in r.methods)
+    path = build_path(rule, world_args(app, world, rule))
+    client = client_as(app, world, "admin")
+
+    @settings(max_examples=6, deadline=None, database=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(query=st.dictionaries(st.sampled_from(QUERY_KEYS), VALUE, max_size=4), htmx=st.booleans())
+    def get_odd_query(query, htmx):
+        headers = {"HX-Request": "true", "HX-Request-Type": "partial"} if htmx else {}
+        response = client.get(path, query_string=query, headers=headers)
+        assert response.status_code < 500, f"GET {path} {query!r} → {response.status_code}"
+
+    get_odd_query()
+
+
+def _rules_with_text_in_the_path():
+    return sorted({rule.rule for rule, _method in routes(create_app(config_for("sqlite://")))
+                   if any(not isinstance(c, IntegerConverter) for c in rule._converters.values())})
+
+
+@pytest.mark.parametrize("rule_text", _rules_with_text_in_the_path())
+def test_odd_path_parameters_never_break_a_page(app, world, rule_text):
+    """Check-in codes, certificate numbers, language codes, calendar tokens, file names: odd text in each,
+    with every method the route takes."""
+    rule = next(r for r in app.url_map.iter_rules() if r.rule == rule_text)
+    texts = [name for name, c in rule._converters.items() if not isinstance(c, IntegerConverter)]
+    client = client_as(app, world, "member")
+    args = world_args(app, world, rule)
+    methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+    @settings(max_examples=20, deadline=None, database=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(values=st.lists(st.one_of(ODD, st.text(TEXT, min_size=1, max_size=60)), min_size=len(texts),
+                           max_size=len(texts)), method=st.sampled_from(methods))
+    def open_odd_path(values, method):
+        path = rule.rule
+        for name, value in {**args, **dict(zip(texts, values))}.items():
+            path = re.sub(rf"<[^>]*:?{name}>", quote(str(value), safe="") or "x", path)
+        response = client.open(path, method=method)
+        assert response.status_code < 500, f"{method} {path} → {response.status_code}"
+
+    open_odd_path()
+
+
 def test_a_nul_byte_anywhere_is_refused_whole(app, world):
     """PostgreSQL cannot store NUL in text: every form refuses it (400) before anything is written."""
     before, wrong = snapshot(app), []
@@ -97,6 +155,62 @@ def test_a_nul_byte_anywhere_is_refused_whole(app, world):
                 wrong.append(f"POST {rule_text} with NUL in {name}: {response.status_code}")
     assert not wrong, "\n".join(wrong)
     assert snapshot(app) == before
+
+
+def test_a_control_character_in_any_text_is_refused_whole(app, world):
+    """`\\x01=HYPERLINK(…)` or an escape sequence in a name, a note or a reason: refused with a message, nothing
+    written (tabs and line breaks are fine in multi-line fields, see below)."""
+    before, wrong = snapshot(app), []
+    for rule_text in _post_rules():
+        rule = next(r for r in app.url_map.iter_rules() if r.rule == rule_text and "POST" in r.methods)
+        role, form = FORMS[rule_text]
+        with app.app_context():
+            valid = form(world)
+        client = client_as(app, world, role)
+        for name, value in valid.items():
+            if not isinstance(value, str) or not value:
+                continue
+            for odd in ("\x01", "\x1b[31m", "\x7f", "\x85"):
+                response = client.post(build_path(rule, world_args(app, world, rule)),
+                                       data=encode({**valid, name: value + odd}))
+                if not 400 <= response.status_code < 500:
+                    wrong.append(f"POST {rule_text} with {odd!r} in {name}: {response.status_code}")
+    assert not wrong, "\n".join(wrong)
+    assert snapshot(app) == before
+
+
+@pytest.mark.parametrize("field, value, ok", [("title", "读书会\n第五期", False), ("location", "\t西苑社区", False),
+                                             ("description", "第一行\r\n\t第二行", True)])
+def test_tabs_and_line_breaks_only_in_multi_line_fields(app, world, field, value, ok):
+    with app.app_context():
+        body = {**FORMS["/manage/activities/new"][1](world), field: value}
+    response = client_as(app, world, "organizer_in").post("/manage/activities/new", data=body)
+    assert response.status_code == (303 if ok else 422)
+    if not ok:
+        assert "控制字符" in response.get_data(as_text=True)
+
+
+def test_every_form_checks_its_text_fields():
+    """plain_text runs on the text fields of every form that derives from app.forms.Form: all of them."""
+    import app.forms_admin  # noqa: F401  (define its forms)
+    from flask_wtf import FlaskForm
+
+    from app.forms import Form
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = [f for f in subclasses(FlaskForm) if f.__module__.startswith("app.")]
+    assert len(ours) > 20 and all(issubclass(f, Form) for f in ours), [f for f in ours if not issubclass(f, Form)]
+
+
+def test_a_control_character_is_refused_with_a_message(app, world):
+    with app.app_context():
+        body = {**hours_form(world), "note": "\x01=1+1"}
+    response = client_as(app, world, "member").post("/me/hours", data=body)
+    assert response.status_code == 400 and "控制字符" in response.get_data(as_text=True)
 
 
 def test_a_nul_byte_in_the_path_or_query_is_refused(client, world):

@@ -9,8 +9,9 @@ from app.extensions import db
 from app.models import Activity, ActivitySession, AuditEvent, Notification, ServiceRecord, Signup
 from app.models.base import utcnow
 from app.services import activities, checkin, classes, records, signups
-from app.services.errors import (ActivityNotEditable, AttendanceOnCancelled, CancelAfterAttendance,
-                                 CapacityBelowConfirmed, CheckinNotOpen, OutOfScope, TimeFixedByAttendance)
+from app.services.errors import (ActivityNotEditable, AttendanceOnCancelled, BadHours, CancelAfterAttendance,
+                                 CapacityBelowConfirmed, CheckinNotOpen, HoursNotTenths, OutOfScope,
+                                 TimeFixedByAttendance)
 
 
 @pytest.fixture
@@ -36,6 +37,18 @@ def test_create_in_scope_publishes_and_audits(organizer, community):
 
 def test_create_as_draft(organizer, community):
     assert activities.create_activity(organizer, data(community["community"]), publish=False).status == "draft"
+
+
+@pytest.mark.parametrize("hours, error", [(Decimal("0.55"), HoursNotTenths), (Decimal("sNaN"), BadHours),
+                                         (Decimal("-1"), BadHours), (Decimal("24.1"), BadHours)])
+def test_activity_hours_are_tenths_from_0_to_24(organizer, community, hours, error):
+    with pytest.raises(error):
+        activities.create_activity(organizer, data(community["branch"], hours=hours))
+    db.session.rollback()
+    activity = activities.create_activity(organizer, data(community["branch"], hours=Decimal("0")))
+    db.session.commit()
+    with pytest.raises(error):
+        activities.update_activity(organizer, activity.id, data(community["branch"], hours=hours))
 
 
 def test_create_outside_scope_is_refused(organizer, make_org):

@@ -1,5 +1,5 @@
 """Service records: attendance credits once, hours by hand, review, corrections, the audit log."""
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,8 +9,8 @@ from app.extensions import db
 from app.models import AuditEvent, Notification, ServiceRecord
 from app.services import posts, records, signups
 from app.services.certificates import find_certificate, issue_certificate
-from app.services.errors import (AlreadyReviewed, AttendanceNotOpen, BadHours, FutureDate, NoReviewer, NotClaimed, NotConfirmed,
-                                 ReasonRequired)
+from app.services.errors import (AlreadyReviewed, AttendanceNotOpen, BadHours, DateTooEarly, FutureDate, HoursNotTenths,
+                                 NoReviewer, NotClaimed, NotConfirmed, ReasonRequired)
 from app.timeutil import local_today
 
 
@@ -111,6 +111,26 @@ def test_no_future_dates(org, make_user):
         records.report_hours(make_user(), local_today() + timedelta(days=1), Decimal("1"), "x")
 
 
+@pytest.mark.parametrize("hours", [Decimal("0.55"), Decimal("1.05"), Decimal("0.01")])
+def test_hours_are_tenths_the_same_on_every_engine(org, make_user, hours):
+    """0.55 would be 0.55 on SQLite and 0.6 on PostgreSQL (Numeric(4, 1)): refused on both instead."""
+    with pytest.raises(HoursNotTenths):
+        records.report_hours(make_user(community_id=org.id), local_today(), hours, "x")
+
+
+def test_tenths_are_stored_and_read_back_exactly(org, make_user):
+    member = make_user(community_id=org.id)
+    record = records.report_hours(member, local_today(), Decimal("0.50"), "x")
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(ServiceRecord, record.id).hours == Decimal("0.5")
+
+
+def test_no_service_before_2000(org, make_user):
+    with pytest.raises(DateTooEarly):
+        records.report_hours(make_user(community_id=org.id), date(1999, 12, 31), Decimal("1"), "x")
+
+
 def test_post_hours_need_a_held_post(org, make_user, make_post):
     member, post = make_user(), make_post(org)
     with pytest.raises(NotClaimed):
@@ -159,11 +179,11 @@ def test_correction_request_and_settlement_are_audited(org, organizer, community
     assert {"record.correction_request", "record.correct"} <= actions
 
 
-@pytest.mark.parametrize("raw", ["abc", "NaN", "Infinity", "0", "30"])
+@pytest.mark.parametrize("raw", ["abc", "NaN", "sNaN", "Infinity", "1e400", "0", "30", "0.55"])
 def test_correction_refuses_odd_hours(org, organizer, community, make_user, raw):
     record = records.report_hours(make_user(community_id=org.id), local_today(), Decimal("2"), "x")
     db.session.commit()
-    with pytest.raises(BadHours):
+    with pytest.raises((BadHours, HoursNotTenths)):
         records.resolve_correction(organizer, record, records.parse_hours(raw))
 
 

@@ -174,10 +174,17 @@ def test_random_trees_add_up(ctx, make_org, make_user, record, seed):
     (None, "2024-06-30", (date(2024, 1, 1), date(2024, 6, 30))),
     ("2025-05-31", "2025-03-01", (date(2025, 3, 1), date(2025, 5, 31))),
     ("31/12/2025", "garbage", (date(2026, 1, 1), date(2026, 12, 31))),
-    ("0001-01-01", "2026-06-30", (date(2017, 1, 1), date(2026, 6, 30))),
+    ("2000-01-01", "2026-06-30", (date(2017, 1, 1), date(2026, 6, 30))),
 ])
 def test_period_defaults_to_the_calendar_year(start, end, period):
     assert reports.parse_period(start, end, today=date(2026, 5, 4)) == reports.Period(*period)
+
+
+@pytest.mark.parametrize("start, end", [("0001-01-01", "2026-06-30"), ("2025-01-01", "9999-12-31"), (None, "2100-01-01"),
+                                        ("1999-12-31", None)])
+def test_a_period_out_of_2000_to_2099_is_refused(start, end):
+    with pytest.raises(reports.PeriodOutOfRange):
+        reports.parse_period(start, end, today=date(2026, 5, 4))
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -187,6 +194,20 @@ def test_period_defaults_to_the_calendar_year(start, end, period):
 ])
 def test_neutralise_quotes_what_could_start_a_formula(value, expected):
     assert neutralise(value) == expected
+
+
+@pytest.mark.parametrize("value", ["\x01=HYPERLINK(\"http://evil\")", "\x00\x1f+1", "\x7f\x85@SUM(A1)", "=\x01x"])
+def test_control_characters_go_before_the_formula_check(value):
+    assert neutralise(value).startswith("'") and not any(c < " " or "\x7f" <= c <= "\x9f" for c in neutralise(value))
+
+
+def test_a_control_character_cannot_hide_a_formula_in_either_export():
+    rows = [["\x01=HYPERLINK(\"http://evil\",\"点我\")", "\x02-1+2"]]
+    assert list(csv.reader(io.StringIO(csv_bytes(["a", "b"], rows).decode("utf-8-sig"))))[1] == [
+        "'=HYPERLINK(\"http://evil\",\"点我\")", "'-1+2"]
+    sheet = load_workbook(io.BytesIO(xlsx_bytes(["a", "b"], rows))).active
+    assert [c.value for c in sheet[2]] == ["'=HYPERLINK(\"http://evil\",\"点我\")", "'-1+2"]
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
 
 
 HEADER = ["组织", "时长"]
