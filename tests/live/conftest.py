@@ -173,9 +173,12 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    """gunicorn -w 4 serving wsgi:app (not preloaded: each worker opens its own connections)."""
+    """gunicorn -w 4 serving wsgi:app (not preloaded: each worker opens its own connections).
 
-    def __init__(self, uri: str, log_dir: Path, **settings):
+    `app` names another WSGI module (a test variant of the app); `settings` become FLASK_<KEY>.
+    """
+
+    def __init__(self, uri: str, log_dir: Path, app: str = "wsgi:app", workers: int = WORKERS, **settings):
         self.port = _free_port()
         self.log = log_dir / f"gunicorn-{self.port}.log"
         self.access_log = log_dir / f"access-{self.port}.log"
@@ -185,9 +188,9 @@ class LiveServer:
         env.update({f"FLASK_{k}": v for k, v in settings.items()})
         self._stderr = open(self.log, "w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{self.port}", "--timeout", "120",
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--timeout", "120",
              "--backlog", "2048", "--access-logfile", str(self.access_log), "--access-logformat", "%(p)s %(m)s %(U)s %(s)s",
-             "wsgi:app"],
+             app],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self._stderr)
         try:
             self._wait()
