@@ -8,7 +8,7 @@ from flask import Flask
 
 from . import database, freshness  # noqa: F401  (register the engine events)
 from .config import Defaults, database_url
-from .extensions import babel, csrf, db, limiter, locale_selector, login, migrate
+from .extensions import babel, csrf, db, locale_selector, login, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -30,7 +30,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     login.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=locale_selector)
-    limiter.init_app(app)
 
     from . import auth_setup, cli, templating
     from .database import init_write_requests

@@ -9,6 +9,7 @@ production: each browser keeps the token of its session.
 import http.client
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+import redis
 from flask_migrate import upgrade
 from werkzeug.security import generate_password_hash
 
@@ -266,6 +268,55 @@ class Sessions:
             copy.cookies, copy.token = dict(browser.cookies), browser.token
             copies.append(copy)
         return copies
+
+
+# Redis -----------------------------------------------------------------------------------------
+
+def _redis_server() -> str:
+    """The path of Debian's redis-server, installed like .ci/postgres.sh installs PostgreSQL when missing."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    done = subprocess.run(["bash", str(ROOT / ".ci" / "redis.sh")], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"redis-server is missing and could not be installed (apt-get install redis-server):\n"
+                    f"{done.stderr[-2000:]}")
+    return done.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real Redis of this test session on a free port, kept in memory only."""
+    port, work = _free_port(), tmp_path_factory.mktemp("redis")
+    log = open(work / "redis.log", "w")
+    proc = subprocess.Popen([_redis_server(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(work)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if proc.poll() is not None or time.time() > deadline:
+                    pytest.fail(f"redis-server did not start:\n{(work / 'redis.log').read_text()}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        client.close()
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture
+def fresh_redis(redis_url) -> str:
+    """The session's Redis, emptied: no count of an earlier test is left in it."""
+    with redis.Redis.from_url(redis_url) as client:
+        client.flushdb()
+    return redis_url
 
 
 @pytest.fixture(scope="session")
