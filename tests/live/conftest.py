@@ -184,9 +184,10 @@ class LiveServer:
         self.port = _free_port()
         self.log = log_dir / f"gunicorn-{self.port}.log"
         self.access_log = log_dir / f"access-{self.port}.log"
-        env = {**os.environ, "DATABASE_URL": uri, "FLASK_SECRET_KEY": SECRET, "FLASK_RATELIMIT_ENABLED": "false",
-               "FLASK_THROTTLE_STORAGE_URI": f"sqlite:///{log_dir / f'throttle-{self.port}.db'}"}
+        env = {**os.environ, "DATABASE_URL": uri, "FLASK_SECRET_KEY": SECRET, "FLASK_RATELIMIT_ENABLED": "false"}
         env.pop("HONGXIN_DEV", None)
+        if "RATELIMIT_STORAGE_URI" not in settings:  # the counts of this server alone, not instance/'s
+            env["FLASK_THROTTLE_STORAGE_URI"] = f"sqlite:///{log_dir / f'throttle-{self.port}.db'}"
         env.update({f"FLASK_{k}": v for k, v in settings.items()})
         self._stderr = open(self.log, "w")
         self.proc = subprocess.Popen(
