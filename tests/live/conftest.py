@@ -91,9 +91,13 @@ class Browser:
     def post(self, path, form=None, **kw) -> Answer:
         return self.request("POST", path, form=form or {}, **kw)
 
-    def sign_in(self, phone: str, password: str = PASSWORD) -> Answer:
-        page = self.get("/login")
+    def open_form(self, path: str) -> None:
+        """Load a page with a form, keeping its session cookie and CSRF token."""
+        page = self.get(path)
         self.token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.body).group(1)
+
+    def sign_in(self, phone: str, password: str = PASSWORD) -> Answer:
+        self.open_form("/login")
         return self.post("/login", {"phone": phone, "password": password})
 
 

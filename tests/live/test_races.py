@@ -49,9 +49,8 @@ def sign_up_all(browsers, activity_id, action="signup"):
     return race([(b, "POST", f"/activities/{activity_id}/{action}", {}, HX) for b in browsers])
 
 
-@pytest.mark.parametrize("capacity", [1, 5, 50])
-def test_simultaneous_signups_fill_exactly_the_capacity(live_data, sessions, capacity):
-    people = max(40, 10 * capacity)
+@pytest.mark.parametrize("capacity, people", [(1, 40), (5, 50), (30, 200), (50, 500)])
+def test_simultaneous_signups_fill_exactly_the_capacity(live_data, sessions, capacity, people):
     activity_id = new_activity(live_data, capacity)
     browsers = sessions([uid for uid, _phone in live_data.people[:people]])
     answers = sign_up_all(browsers, activity_id)
