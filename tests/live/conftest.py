@@ -4,7 +4,8 @@ The database is a fresh SQLite file in WAL mode, or, when DATABASE_URL points at
 database of its own (`<test database>_live`, created when missing) so the other tests' truncations never
 touch it. Its people sign in through POST /login like anyone else; their password hash is a cheap
 one made once, because the hash cost is not what these tests are about. CSRF is on, as in
-production: each browser keeps the token of its session.
+production: each browser keeps the token of its session. A real Redis (Debian's redis-server, on a
+free port) serves the tests of several app servers.
 """
 import http.client
 import os
