@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database  # noqa: F401  (register the engine events)
 from .config import Defaults, database_url
-from .extensions import babel, csrf, db, limiter, locale_selector, login, migrate
+from .extensions import babel, csrf, db, locale_selector, login, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -38,7 +38,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     login.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=locale_selector)
-    limiter.init_app(app)
 
     from . import auth_setup, cli, templating
     from .database import init_write_requests

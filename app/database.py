@@ -4,9 +4,13 @@ SQLite: WAL, a busy timeout and foreign keys; the driver's implicit BEGIN is swi
 SQLAlchemy emits BEGIN itself, so reads begin DEFERRED while a write service can ask for
 BEGIN IMMEDIATE. A DEFERRED transaction that later writes fails with "database is locked"
 instead of waiting, because SQLite does not wait when upgrading a read lock.
+
+A write waits at most LOCK_WAIT_MS for its lock on either engine (SQLite's busy timeout,
+PostgreSQL's lock_timeout); then the request is answered 503 with Retry-After (app/errors.py).
 """
 import sqlite3
 
+import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -14,6 +18,15 @@ from sqlalchemy.orm import Session
 from .extensions import db
 
 BEGIN_OPTION = "hongxin_begin"
+LOCK_WAIT_MS = 5000
+
+
+@event.listens_for(Engine, "connect")
+def _postgresql_on_connect(dbapi_conn, _record):
+    # Without a lock_timeout a write waits for a row lock forever, and with it every worker behind it.
+    if isinstance(dbapi_conn, psycopg.Connection):
+        dbapi_conn.execute(f"SET lock_timeout = {LOCK_WAIT_MS}")
+        dbapi_conn.commit()
 
 
 @event.listens_for(Engine, "connect")
@@ -23,7 +36,7 @@ def _sqlite_on_connect(dbapi_conn, _record):
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

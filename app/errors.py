@@ -1,12 +1,18 @@
 """Error pages in the reader's language; htmx requests get the message in the flash area."""
-from flask import Flask, Response, flash, render_template, request, url_for
+import sqlite3
+
+from flask import Flask, Response, current_app, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import TooManyRequests
 
 from .extensions import db
 from .htmx import current_page, is_htmx
+
+# Seconds a person is asked to wait when the database's write lock could not be had.
+BUSY_RETRY_AFTER = 5
 
 
 def _titles() -> dict[int, str]:
@@ -18,6 +24,7 @@ def _titles() -> dict[int, str]:
         413: _("The upload is too large."),
         429: _("Too many attempts. Please wait a moment and try again."),
         500: _("Something went wrong on our side. Please try again later."),
+        503: _("Many people are doing this at the same moment. Please try again in a few seconds."),
     }
 
 
@@ -64,6 +71,19 @@ def init_errors(app: Flask) -> None:
         wait = e.retry_after if isinstance(e.retry_after, int) and e.retry_after > 0 else DEFAULT_RETRY_AFTER
         response = error_response(429, _("Too many attempts. Please try again in %(seconds)d seconds.", seconds=wait))
         response.headers["Retry-After"] = str(wait)
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(sqlite3.OperationalError)  # the throttle's SQLite file
+    def database_busy(e):
+        # SQLite's busy timeout or PostgreSQL's lock_timeout ran out: a burst, not a fault.
+        cause = getattr(e, "orig", e)
+        if "database is locked" not in str(cause) and getattr(cause, "sqlstate", None) != "55P03":
+            raise e
+        db.session.rollback()
+        current_app.logger.warning("Write lock not had in time, answered 503: %s", cause)
+        response = error_response(503)
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
         return response
 
     @app.errorhandler(500)

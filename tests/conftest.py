@@ -19,7 +19,7 @@ from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.config import database_url
-from app.extensions import db, limiter
+from app.extensions import db
 from app.models import Activity, Org, RoleGrant, User
 from app.models.base import utcnow
 from tests.invariants import check_app
@@ -103,9 +103,6 @@ def data_invariants(request):
 @pytest.fixture
 def app(db_uri, app_config):
     app = create_app(config_for(db_uri, **app_config))
-    if app.config["RATELIMIT_ENABLED"]:
-        with app.app_context():
-            limiter.reset()
     yield app
     with app.app_context():
         if PG_URL:

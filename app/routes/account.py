@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..database import write_lock_later
 from ..extensions import db
 from ..forms import ChangePasswordForm, ChangePhoneForm, CloseAccountForm
 from ..services import accounts, calendar
@@ -44,6 +45,7 @@ def _apply(form, action, done: str, field: str, key: str):
 
 @bp.post("/me/password")
 @login_required
+@write_lock_later
 def change_password():
     """A new password, with the current one."""
     form = ChangePasswordForm(prefix="pw")
@@ -57,6 +59,7 @@ def change_password():
 
 @bp.post("/me/phone")
 @login_required
+@write_lock_later
 def change_phone():
     """A new phone number, with the password."""
     form = ChangePhoneForm(prefix="ph")
@@ -75,6 +78,7 @@ def download_data():
 
 @bp.post("/me/close")
 @login_required
+@write_lock_later
 def close():
     """Close my account: personal data removed, hours kept as anonymous totals."""
     form = CloseAccountForm(prefix="close")

@@ -6,6 +6,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ..errors import retry_later
+from ..database import write_lock_later
 from ..extensions import db
 from ..fragment_cache import fragment
 from ..freshness import activities_version
@@ -100,6 +101,7 @@ def show(activity_id: int):
 
 
 @bp.post("/<int:activity_id>/join")
+@write_lock_later
 def join(activity_id: int):
     """Register (name, phone, password) and sign up in one step: residents joining a class."""
     activity = load_visible(activity_id)

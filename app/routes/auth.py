@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import retry_later
+from ..database import write_lock_later
 from ..extensions import db
 from ..forms import LoginForm, RegisterForm
 from ..models import User
@@ -22,6 +23,7 @@ def _throttled(form, template: str, wait: int):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@write_lock_later  # signing in writes nothing to the database: no lock while the password is checked
 def login():
     """Sign in with phone and password; throttled per address, with a back-off per phone."""
     form = LoginForm()
@@ -77,6 +79,7 @@ def register_from(form: RegisterForm):
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@write_lock_later
 def register():
     """Create a resident account with name, phone and password."""
     form = RegisterForm()

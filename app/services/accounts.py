@@ -39,15 +39,18 @@ def register_user(name: str, phone: str, password: str, **fields) -> User:
     """Create an account; the phone must be normalised already. Consent is to PRIVACY_VERSION.
 
     A placeholder made for a walk-in or an imported member (no usable password yet) is taken over.
+    The password is hashed before the write lock is taken: others keep writing meanwhile.
     """
     check_password(password, phone)
+    password_hash = hash_password(password)
+    begin_write()
     user = find_by_phone(phone)
     if user is not None and not (user.password_hash.startswith(UNUSABLE_PASSWORD) and user.active):
         raise PhoneTaken()
     if user is None:
         user = User(phone=phone, **fields)
     user.name, user.consent_version, user.consent_at = name.strip(), PRIVACY_VERSION, utcnow()
-    user.set_password(password)
+    user.password_hash = password_hash
     db.session.add(user)
     try:
         db.session.flush()
@@ -90,7 +93,9 @@ def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise WrongPassword()
     check_password(new, user.phone)
-    user.set_password(new)
+    password_hash = hash_password(new)
+    begin_write()
+    user.password_hash = password_hash
     user.rotate_session_token()
     db.session.flush()
 
@@ -99,6 +104,7 @@ def change_phone(user: User, password: str, phone: str) -> None:
     """A new phone number (normalised already), only with the password."""
     if not user.check_password(password):
         raise WrongPassword()
+    begin_write()
     other = find_by_phone(phone)
     if other is not None and other.id != user.id:
         raise PhoneTaken()
@@ -117,6 +123,7 @@ def close_account(user: User, password: str) -> None:
     if not user.check_password(password):
         raise WrongPassword()
     check_not_last_admin(user)
+    unusable = hash_password(secrets.token_hex(16))
     begin_write()
     for signup in upcoming_signups(user):
         cancel_signup(user, signup.activity_id)
@@ -124,7 +131,7 @@ def close_account(user: User, password: str) -> None:
         release_post(user, post.id)
     user.name = CLOSED_NAME
     user.phone = f"0{user.id:010d}"[-11:]  # not a mobile number, still unique
-    user.password_hash = hash_password(secrets.token_hex(16))
+    user.password_hash = unusable
     user.active = False
     user.closed_at = utcnow()
     user.community_id = None

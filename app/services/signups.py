@@ -4,10 +4,7 @@ Every operation opens a write transaction (IMMEDIATE on SQLite) and locks the ac
 (FOR UPDATE on PostgreSQL) before reading what it decides on; the seat itself is taken with a
 conditional UPDATE on the activity's own counter, and the schema's CHECK is the last line.
 """
-import time
-
-from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..database import begin_write
@@ -60,8 +57,6 @@ def _adjust(activity: Activity, confirmed: int = 0, waitlisted: int = 0, extra: 
 
 def sign_up(user: User, activity_id: int) -> Signup:
     """Sign a person up: a confirmed seat while there is one, else the end of the waitlist."""
-    if current_app.config.get("TESTING_UNGUARDED_SIGNUP"):
-        return _unguarded_sign_up(user, activity_id)
     activity = lock_activity(activity_id)
     if not activity.signup_open(utcnow()):
         raise SignupClosed()
@@ -81,25 +76,6 @@ def sign_up(user: User, activity_id: int) -> Signup:
     except IntegrityError as exc:  # the partial unique index: a double tap that got past the lock
         raise AlreadySignedUp() from exc
     db.session.refresh(activity)
-    return signup
-
-
-def _unguarded_sign_up(user: User, activity_id: int) -> Signup:
-    """The obvious code (count, then insert, no lock): only for the control test that shows the
-    race harness can catch an overbooking. The seat counters are left alone so the CHECK stays quiet."""
-    db.session.rollback()  # leave the request's write transaction: the obvious code reads without a lock
-    activity = db.session.get(Activity, activity_id)
-    confirmed = db.session.scalar(select(func.count()).select_from(Signup).where(
-        Signup.activity_id == activity_id, Signup.status == "confirmed"))
-    capacity = activity.capacity
-    db.session.commit()
-    # Real code does work between deciding and writing (rendering, notifying): without that time the
-    # window is so narrow that whether the control sees a race depends on the machine's load.
-    time.sleep(0.05)
-    status = "confirmed" if capacity is None or confirmed < capacity else "waitlisted"
-    signup = Signup(activity_id=activity_id, user_id=user.id, status=status, created_at=utcnow())
-    db.session.add(signup)
-    db.session.flush()
     return signup
 
 

@@ -195,4 +195,5 @@ def login_succeeded(phone: str) -> None:
         return
     storage = _storage()
     for key in _account_keys(phone):
-        storage.clear(key)
+        if storage.get(key):  # most sign-ins follow no failure: a burst of them then writes nothing
+            storage.clear(key)

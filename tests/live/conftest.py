@@ -4,11 +4,13 @@ The database is a fresh SQLite file in WAL mode, or, when DATABASE_URL points at
 database of its own (`<test database>_live`, created when missing) so the other tests' truncations never
 touch it. Its people sign in through POST /login like anyone else; their password hash is a cheap
 one made once, because the hash cost is not what these tests are about. CSRF is on, as in
-production: each browser keeps the token of its session.
+production: each browser keeps the token of its session. A real Redis (Debian's redis-server, on a
+free port) serves the tests of several app servers.
 """
 import http.client
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+import redis
 from flask_migrate import upgrade
 from werkzeug.security import generate_password_hash
 
@@ -89,9 +92,13 @@ class Browser:
     def post(self, path, form=None, **kw) -> Answer:
         return self.request("POST", path, form=form or {}, **kw)
 
-    def sign_in(self, phone: str, password: str = PASSWORD) -> Answer:
-        page = self.get("/login")
+    def open_form(self, path: str) -> None:
+        """Load a page with a form, keeping its session cookie and CSRF token."""
+        page = self.get(path)
         self.token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.body).group(1)
+
+    def sign_in(self, phone: str, password: str = PASSWORD) -> Answer:
+        self.open_form("/login")
         return self.post("/login", {"phone": phone, "password": password})
 
 
@@ -173,21 +180,25 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    """gunicorn -w 4 serving wsgi:app (not preloaded: each worker opens its own connections)."""
+    """gunicorn -w 4 serving wsgi:app (not preloaded: each worker opens its own connections).
 
-    def __init__(self, uri: str, log_dir: Path, **settings):
+    `app` names another WSGI module (a test variant of the app); `settings` become FLASK_<KEY>.
+    """
+
+    def __init__(self, uri: str, log_dir: Path, app: str = "wsgi:app", workers: int = WORKERS, **settings):
         self.port = _free_port()
         self.log = log_dir / f"gunicorn-{self.port}.log"
         self.access_log = log_dir / f"access-{self.port}.log"
-        env = {**os.environ, "DATABASE_URL": uri, "FLASK_SECRET_KEY": SECRET, "FLASK_RATELIMIT_ENABLED": "false",
-               "FLASK_THROTTLE_STORAGE_URI": f"sqlite:///{log_dir / f'throttle-{self.port}.db'}"}
+        env = {**os.environ, "DATABASE_URL": uri, "FLASK_SECRET_KEY": SECRET, "FLASK_RATELIMIT_ENABLED": "false"}
         env.pop("HONGXIN_DEV", None)
+        if "RATELIMIT_STORAGE_URI" not in settings:  # the counts of this server alone, not instance/'s
+            env["FLASK_THROTTLE_STORAGE_URI"] = f"sqlite:///{log_dir / f'throttle-{self.port}.db'}"
         env.update({f"FLASK_{k}": v for k, v in settings.items()})
         self._stderr = open(self.log, "w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{self.port}", "--timeout", "120",
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--timeout", "120",
              "--backlog", "2048", "--access-logfile", str(self.access_log), "--access-logformat", "%(p)s %(m)s %(U)s %(s)s",
-             "wsgi:app"],
+             app],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self._stderr)
         try:
             self._wait()
@@ -263,6 +274,55 @@ class Sessions:
             copy.cookies, copy.token = dict(browser.cookies), browser.token
             copies.append(copy)
         return copies
+
+
+# Redis -----------------------------------------------------------------------------------------
+
+def _redis_server() -> str:
+    """The path of Debian's redis-server, installed like .ci/postgres.sh installs PostgreSQL when missing."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    done = subprocess.run(["bash", str(ROOT / ".ci" / "redis.sh")], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"redis-server is missing and could not be installed (apt-get install redis-server):\n"
+                    f"{done.stderr[-2000:]}")
+    return done.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real Redis of this test session on a free port, kept in memory only."""
+    port, work = _free_port(), tmp_path_factory.mktemp("redis")
+    log = open(work / "redis.log", "w")
+    proc = subprocess.Popen([_redis_server(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(work)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if proc.poll() is not None or time.time() > deadline:
+                    pytest.fail(f"redis-server did not start:\n{(work / 'redis.log').read_text()}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        client.close()
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture
+def fresh_redis(redis_url) -> str:
+    """The session's Redis, emptied: no count of an earlier test is left in it."""
+    with redis.Redis.from_url(redis_url) as client:
+        client.flushdb()
+    return redis_url
 
 
 @pytest.fixture(scope="session")

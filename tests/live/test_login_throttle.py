@@ -1,11 +1,14 @@
-"""The sign-in back-off holds across gunicorn's worker processes, not per process."""
+"""The sign-in back-off holds across gunicorn's worker processes, not per process, and on Redis across apps."""
 import re
 import time
 from collections import Counter
 
 import pytest
 
+from app import create_app
 from app.services import throttle
+from tests.conftest import PASSWORD as TEST_PASSWORD
+from tests.conftest import config_for
 from tests.live.conftest import PASSWORD, LiveServer
 
 pytestmark = pytest.mark.slow
@@ -50,3 +53,16 @@ def test_an_unknown_phone_gets_the_same_answers(live_data, throttled):
         answers.append(attempt(throttled, phone, "wrong-password"))
     answers.append(attempt(throttled, phone, PASSWORD))
     assert answers == [422] * throttle.FREE_FAILURES + [429]
+
+
+def test_apps_configured_with_redis_start_and_share_the_counts(db_uri, make_user, fresh_redis):
+    """FLASK_RATELIMIT_STORAGE_URI=redis://… as the README says: the app starts, and two apps see one count."""
+    make_user(phone="13800000003")
+    extra = {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "1000 per minute", "RATELIMIT_STORAGE_URI": fresh_redis}
+    first, second = (create_app(config_for(db_uri, **extra)).test_client() for _ in range(2))
+    for _ in range(throttle.FREE_FAILURES):
+        answer = first.post("/login", data={"phone": "13800000003", "password": "wrong-password"})
+        assert answer.status_code == 422
+    answer = second.post("/login", data={"phone": "13800000003", "password": TEST_PASSWORD})
+    assert answer.status_code == 429
+    assert "秒后再试" in answer.get_data(as_text=True)

@@ -49,9 +49,8 @@ def sign_up_all(browsers, activity_id, action="signup"):
     return race([(b, "POST", f"/activities/{activity_id}/{action}", {}, HX) for b in browsers])
 
 
-@pytest.mark.parametrize("capacity", [1, 5, 50])
-def test_simultaneous_signups_fill_exactly_the_capacity(live_data, sessions, capacity):
-    people = max(40, 10 * capacity)
+@pytest.mark.parametrize("capacity, people", [(1, 40), (5, 50), (30, 200), (50, 500)])
+def test_simultaneous_signups_fill_exactly_the_capacity(live_data, sessions, capacity, people):
     activity_id = new_activity(live_data, capacity)
     browsers = sessions([uid for uid, _phone in live_data.people[:people]])
     answers = sign_up_all(browsers, activity_id)
@@ -66,8 +65,8 @@ def test_simultaneous_signups_fill_exactly_the_capacity(live_data, sessions, cap
 
 
 def test_the_harness_sees_overbooking_when_the_guard_is_off(live_data, sessions, tmp_path):
-    """The control: the obvious count-then-insert code (a test-only switch) overbooks under this harness."""
-    unguarded = LiveServer(live_data.uri, tmp_path, TESTING_UNGUARDED_SIGNUP="true")
+    """The control: the obvious count-then-insert code (tests/live/unguarded_wsgi.py) overbooks under this harness."""
+    unguarded = LiveServer(live_data.uri, tmp_path, app="tests.live.unguarded_wsgi:app")
     worst, made = 0, []
     try:
         browsers = sessions.on(unguarded, [uid for uid, _phone in live_data.people[:40]])

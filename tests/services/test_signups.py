@@ -163,3 +163,19 @@ def test_schema_refuses_two_live_signups(org, make_user, make_activity):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+class TestNoSettingSwitchesTheGuardOff:
+    @pytest.fixture
+    def app_config(self, monkeypatch):
+        # Settings come from the environment (FLASK_<KEY>): a stray variable must not reach the guard.
+        monkeypatch.setenv("FLASK_TESTING_UNGUARDED_SIGNUP", "1")
+        return {}
+
+    def test_the_seat_is_taken_under_the_guard_whatever_the_environment(self, org, make_user, make_activity):
+        activity = make_activity(org, capacity=1)
+        first, second = make_user(), make_user()
+        for user in (first, second):
+            signups.sign_up(user, activity.id)
+            db.session.commit()
+        assert (fresh(activity).confirmed_count, fresh(activity).waitlisted_count) == (1, 1)

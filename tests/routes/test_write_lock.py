@@ -1,0 +1,186 @@
+"""The database's write lock is held only around writes: never while a password is hashed, not at
+all to sign in; and a request that cannot get it is asked to come back (503, Retry-After), never a 500."""
+import re
+import sqlite3
+import threading
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+from app.extensions import db
+from app.models import Signup, User
+from app.models import user as user_model
+from app.services import accounts, passwords
+from tests.conftest import PASSWORD
+
+HX = {"HX-Request": "true", "HX-Request-Type": "partial"}
+
+
+@contextmanager
+def lock_held(uri: str, activity_id: int | None = None):
+    """Another writer in the middle of its transaction: SQLite's one write lock, or on PostgreSQL the
+    row lock a signup needs. Released after a minute whatever happens, so a request that would wait
+    forever ends (and the test fails) instead of hanging."""
+    if uri.startswith("sqlite"):
+        conn = sqlite3.connect(uri.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False)
+        conn.execute("BEGIN IMMEDIATE")
+        release = conn.rollback
+    else:
+        engine = create_engine(uri, poolclass=NullPool)
+        conn = engine.connect()
+        conn.begin()
+        conn.execute(text("SELECT id FROM activities WHERE id = :id FOR UPDATE"), {"id": activity_id})
+        release = conn.rollback
+    timer = threading.Timer(60, release)
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        release()
+        conn.close()
+
+
+def others_can_write(uri: str) -> bool:
+    """Whether another connection could write now: SQLite's write lock is free, and on PostgreSQL no
+    row of users or activities is locked."""
+    if uri.startswith("sqlite"):
+        conn = sqlite3.connect(uri.removeprefix("sqlite:///"), isolation_level=None, timeout=0)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            conn.close()
+    engine = create_engine(uri, poolclass=NullPool)
+    try:
+        with engine.connect() as conn, conn.begin():
+            for table in ("users", "activities"):
+                conn.execute(text(f"SELECT id FROM {table} FOR UPDATE NOWAIT"))
+        return True
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def hashing_watched(monkeypatch, db_uri):
+    """Each time a password is hashed or checked (werkzeug's functions, called through), whether
+    others could write at that moment."""
+    seen = []
+
+    def watch(real):
+        def watched(*args, **kw):
+            seen.append(others_can_write(db_uri))
+            return real(*args, **kw)
+        return watched
+
+    monkeypatch.setattr(passwords, "generate_password_hash", watch(passwords.generate_password_hash))
+    monkeypatch.setattr(user_model, "check_password_hash", watch(user_model.check_password_hash))
+    monkeypatch.setattr(accounts, "check_password_hash", watch(accounts.check_password_hash))
+    return seen
+
+
+def test_signing_in_while_another_writer_holds_the_lock(client, make_user, make_activity, community, db_uri):
+    make_user(phone="13800000003")
+    activity = make_activity(community["community"])
+    with lock_held(db_uri, activity.id):
+        response = client.post("/login", data={"phone": "13800000003", "password": PASSWORD})
+    assert response.status_code == 303
+
+
+class TestWithTheThrottleOn:
+    @pytest.fixture
+    def app_config(self, tmp_path):
+        return {"RATELIMIT_ENABLED": True, "THROTTLE_STORAGE_URI": f"sqlite:///{tmp_path / 'throttle.db'}"}
+
+    def test_signing_in_writes_nothing_to_the_throttle_file_either(self, app, client, make_user, tmp_path):
+        """A sign-in with no failures before it has no count to clear: a burst of them never queues there."""
+        make_user(phone="13800000003")
+        assert client.get("/login").status_code == 200
+        client.post("/login", data={"phone": "13800000099", "password": "wrong-one"})  # makes the file
+        with lock_held(f"sqlite:///{tmp_path / 'throttle.db'}"):
+            response = client.post("/login", data={"phone": "13800000003", "password": PASSWORD})
+        assert response.status_code == 303
+
+
+def test_signing_in_writes_nothing_to_the_database(app, client, make_user):
+    make_user(phone="13800000003")
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda _c, _cur, statement, *_a: statements.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.post("/login", data={"phone": "13800000003", "password": PASSWORD}).status_code == 303
+        assert client.post("/login", data={"phone": "13800000003", "password": "wrong-one"}).status_code == 422
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    writes = [s for s in statements if re.match(r"\s*(INSERT|UPDATE|DELETE|BEGIN IMMEDIATE)", s, re.IGNORECASE)]
+    assert statements and writes == []
+
+
+def _register(client, make_user, login, community, make_activity):
+    return client.post("/register", data={"name": "周小梅", "phone": "13912345678", "password": "longenough1",
+                                           "consent": "y"})
+
+
+def _join(client, make_user, login, community, make_activity):
+    activity = make_activity(community["community"])
+    return client.post(f"/activities/{activity.id}/join", data={"name": "周小梅", "phone": "13912345678",
+                                                                "password": "longenough1", "consent": "y"})
+
+
+def _change_password(client, make_user, login, community, make_activity):
+    login(make_user())
+    return client.post("/me/password", data={"pw-current": PASSWORD, "pw-new": "new-password-9"})
+
+
+def _change_phone(client, make_user, login, community, make_activity):
+    login(make_user())
+    return client.post("/me/phone", data={"ph-phone": "13900000003", "ph-password": PASSWORD})
+
+
+def _close_account(client, make_user, login, community, make_activity):
+    user = login(make_user())
+    activity = make_activity(community["community"])
+    assert client.post(f"/activities/{activity.id}/signup").status_code == 303
+    login(user)
+    return client.post("/me/close", data={"close-password": PASSWORD, "close-confirm": "y"})
+
+
+@pytest.mark.parametrize("action", [_register, _join, _change_password, _change_phone, _close_account])
+def test_nobody_waits_for_the_lock_while_a_password_is_hashed(client, make_user, login, community, make_activity,
+                                                               hashing_watched, action):
+    hashing_watched.clear()
+    response = action(client, make_user, login, community, make_activity)
+    assert response.status_code == 303
+    assert hashing_watched, "the action hashed or checked a password"
+    assert all(hashing_watched), f"others could write at each hashing: {hashing_watched}"
+
+
+def test_a_signup_that_cannot_get_the_lock_is_asked_to_come_back(app, client, make_user, make_activity, community,
+                                                                 login, db_uri):
+    """After the lock wait (SQLite's busy timeout, PostgreSQL's lock_timeout): 503, Retry-After, the
+    page in the person's language; an htmx request gets the message for the flash area."""
+    user = login(make_user())
+    activity = make_activity(community["community"])
+    with lock_held(db_uri, activity.id):
+        page = client.post(f"/activities/{activity.id}/signup")
+        client.set_cookie("lang", "en")
+        fragment = client.post(f"/activities/{activity.id}/signup", headers=HX)
+    assert page.status_code == 503 and page.headers["Retry-After"].isdigit()
+    assert "<html" in page.get_data(as_text=True) and "请过几秒再试" in page.get_data(as_text=True)
+    assert fragment.status_code == 503 and fragment.headers["Retry-After"].isdigit()
+    body = fragment.get_data(as_text=True)
+    assert "<html" not in body and "try again in a few seconds" in body
+    assert fragment.headers["HX-Retarget"] == "#flash"
+    with app.app_context():
+        assert db.session.scalars(select(Signup).where(Signup.user_id == user.id)).all() == []
+        assert db.session.get(User, user.id) is not None
