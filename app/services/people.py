@@ -12,7 +12,7 @@ from ..models.user import MEMBER_TYPES
 from .accounts import find_by_phone, grant_role
 from .audit import record_event
 from .errors import DomainError, OutOfScope
-from .phones import normalize_phone
+from .phones import ascii_text, normalize_phone
 from .scope import can_manage_org, managed_paths, org_in_scope
 
 SEARCH_LIMIT = 50
@@ -58,7 +58,7 @@ def search_people(actor: User, q: str = "", limit: int = SEARCH_LIMIT) -> list[U
     stmt = select(User).options(joinedload(User.branch)).where(person_in_scope(actor))
     q = (q or "").strip()
     if q:
-        digits = normalize_phone(q) or re.sub(r"\D", "", q)
+        digits = normalize_phone(q) or re.sub(r"[^0-9]", "", ascii_text(q))
         found = User.name.contains(q, autoescape=True)
         if len(digits) >= 3:
             found = found | User.phone.contains(digits, autoescape=True)
