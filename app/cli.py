@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 
 from .extensions import db
-from .services.accounts import find_by_phone, grant_role, register_user
+from .services.accounts import create_account, find_by_phone, grant_role
 from .services.phones import normalize_phone
 
 
@@ -37,7 +37,7 @@ def register(app: Flask) -> None:
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
             if len(password) < 8:
                 raise click.ClickException("The password needs at least 8 characters.")
-            user = register_user(name, normalized, password)
+            user = create_account(name, normalized, password)
         if not user.is_admin:
             grant_role(user, "admin")
         db.session.commit()

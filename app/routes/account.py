@@ -1,22 +1,24 @@
 """My account: profile, password and phone changes, my data, closing the account, the privacy notice."""
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..database import write_lock_later
 from ..extensions import db
 from ..forms import ChangePasswordForm, ChangePhoneForm, CloseAccountForm
 from ..services import accounts, calendar
 from ..services.accounts import PRIVACY_VERSION
 from ..services.errors import DomainError
+from .auth import run_with_code
 
 bp = Blueprint("account", __name__)
 
 
 def _page(status: int = 200, **forms):
     forms.setdefault("password_form", ChangePasswordForm(prefix="pw"))
-    forms.setdefault("phone_form", ChangePhoneForm(prefix="ph"))
+    forms.setdefault("phone_form", ChangePhoneForm(phone=request.args.get("phone")))
     forms.setdefault("close_form", CloseAccountForm(prefix="close"))
     return render_template("account/show.html", **forms), status
 
@@ -57,11 +59,15 @@ def change_password():
 
 @bp.post("/me/phone")
 @login_required
+@write_lock_later
 def change_phone():
-    """A new phone number, with the password."""
-    form = ChangePhoneForm(prefix="ph")
-    return _apply(form, lambda: accounts.change_phone(current_user, form.password.data, form.phone.data),
-                  _("Your phone number is changed."), "password", "phone_form")
+    """Move my account to a new number, with my password and a code sent to that number."""
+    form = ChangePhoneForm()
+    if form.validate() and run_with_code(form, lambda: accounts.change_phone(
+            current_user, form.password.data, form.phone.data, form.code.data) or True):
+        flash(_("Your phone number is changed."), "success")
+        return redirect(url_for(".show"), 303)
+    return _page(422, phone_form=form)
 
 
 @bp.get("/me/data.json")
