@@ -277,12 +277,13 @@ def hours_form(_w):
 
 
 def sms_code(phone: str, purpose: str = "register") -> str:
-    """A code for the phone, issued as POST /codes does and read off the message (inside an app context)."""
+    """A code for the phone, issued as POST /codes does and read off the message (inside an app context);
+    a phone that has an account by now gets none, and the form then carries a wrong one."""
     from app.services import accounts
 
     sms = accounts.request_code(phone, purpose)
     db.session.commit()
-    return sms.params["code"]
+    return sms.params.get("code", "000000") if sms else "000000"
 
 
 def phone_of(w, role: str) -> str:
