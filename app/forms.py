@@ -77,7 +77,7 @@ class LoginForm(FlaskForm):
     """Sign in with the password, or with a code sent by SMS instead."""
 
     phone = _phone_field()
-    password = PasswordField(_l("Password"), validators=[Optional()], render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("Password"), render_kw={"autocomplete": "current-password"})
     code = StringField(_l("Code from the text message"), validators=[Optional()],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 12})
     remember = BooleanField(_l("Keep me signed in on this phone"))

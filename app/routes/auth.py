@@ -143,7 +143,7 @@ def send_code():
         return _code_answer(purpose, phone, 429, too_many(wait), wait)
     for limit in limits:
         count_attempt(*limit)
-    sms = accounts.request_code(phone, purpose, current_user if current_user.is_authenticated else None)
+    sms = accounts.request_code(phone, purpose)
     db.session.commit()
     if sms is not None:
         try:

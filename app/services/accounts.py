@@ -58,7 +58,7 @@ def create_account(name: str, phone: str, password: str, **fields) -> User:
     return user
 
 
-def request_code(phone: str, purpose: str, actor: User | None = None, now: datetime | None = None) -> Sms | None:
+def request_code(phone: str, purpose: str, now: datetime | None = None) -> Sms | None:
     """The SMS to send for a code asked for this phone (normalised) and purpose, or None.
 
     The person asking is told the same whatever the phone; what differs goes to the phone's owner:
