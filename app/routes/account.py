@@ -1,7 +1,7 @@
 """My account: profile, password and phone changes, my data, closing the account, the privacy notice."""
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -11,14 +11,15 @@ from ..forms import ChangePasswordForm, ChangePhoneForm, CloseAccountForm
 from ..services import accounts, calendar
 from ..services.accounts import PRIVACY_VERSION
 from ..services.errors import DomainError
-from .auth import run_with_code
+from .auth import phone_asked, run_with_code
 
 bp = Blueprint("account", __name__)
 
 
 def _page(status: int = 200, **forms):
     forms.setdefault("password_form", ChangePasswordForm(prefix="pw"))
-    forms.setdefault("phone_form", ChangePhoneForm(phone=request.args.get("phone")))
+    if "phone_form" not in forms:
+        forms["phone_form"] = ChangePhoneForm(phone=phone_asked())
     forms.setdefault("close_form", CloseAccountForm(prefix="close"))
     return render_template("account/show.html", **forms), status
 

@@ -20,7 +20,7 @@ from ..services.calendar import calendar_file
 from ..services.errors import DomainError
 from ..services.scope import can_manage_org
 from ..templating import labels
-from .auth import register_from, throttled, too_many
+from .auth import phone_asked, register_from, throttled, too_many
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 MAX_PAGE = 10_000
@@ -90,7 +90,7 @@ def _show(activity: Activity, join_form: RegisterForm | None = None, status: int
         attended = classes.attended_counts(activity).get(current_user.id, 0)
         completed = classes.has_completed(activity, attended)
     return render_template("activities/show.html", can_manage=can_manage, completed=completed,
-                           join_form=join_form or RegisterForm(phone=request.args.get("phone")), **_panel(activity)), status
+                           join_form=join_form or RegisterForm(phone=phone_asked()), **_panel(activity)), status
 
 
 @bp.get("/<int:activity_id>")

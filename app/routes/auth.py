@@ -1,7 +1,5 @@
 """Accounts: register, sign in (password or SMS code), codes by SMS, reset a password, sign out."""
-from urllib.parse import urlencode
-
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -22,6 +20,14 @@ bp = Blueprint("auth", __name__)
 FORMS = {"register": RegisterForm, "login": LoginForm, "reset": ResetForm}
 # The page each kind of code is asked for from.
 PAGES = {"register": "auth.register", "login": "auth.login", "reset": "auth.reset", "phone": "account.show"}
+
+
+def phone_asked() -> str | None:
+    """The phone a code was just sent to from a page without JavaScript, to fill that page in once.
+
+    Kept in the session, not the URL, so the number never lands in a proxy's access log.
+    """
+    return session.pop("code_phone", None)
 
 
 def _address() -> str:
@@ -72,9 +78,9 @@ def _signed_in(user: User, remember: bool = False):
 @write_lock_later
 def login():
     """Sign in with phone and password, or phone and an SMS code; throttled per address, with a back-off per phone."""
-    form = LoginForm(phone=request.args.get("phone"))
     if request.method == "GET":
-        return render_template("auth/login.html", form=form)
+        return render_template("auth/login.html", form=LoginForm(phone=phone_asked()))
+    form = LoginForm()
     address, phone = _address(), normalize_phone(form.phone.data or "")
     if wait := throttle.login_wait(address, phone):
         return _throttled(form, "auth/login.html", wait)
@@ -109,8 +115,8 @@ def _code_answer(purpose: str, phone: str | None, status: int, message: str, wai
         response = make_response(render_template("auth/_code_status.html", message=message, ok=status == 200), status)
     elif status == 200:
         flash(message, "success")
-        back = safe_next(request.args.get("next")) or url_for(PAGES[purpose])
-        response = redirect(f"{back}{'&' if '?' in back else '?'}{urlencode({'phone': phone})}", 303)
+        session["code_phone"] = phone
+        response = redirect(safe_next(request.args.get("next")) or url_for(PAGES[purpose]), 303)
     else:
         flash(message, "error")
         if purpose == "phone":
@@ -186,9 +192,9 @@ def register_from(form: RegisterForm):
 @write_lock_later
 def register():
     """Create a resident account with name, phone (proven by a code) and password."""
-    form = RegisterForm(phone=request.args.get("phone"))
     if request.method == "GET":
-        return render_template("auth/register.html", form=form)
+        return render_template("auth/register.html", form=RegisterForm(phone=phone_asked()))
+    form = RegisterForm()
     outcome = register_from(form)
     if isinstance(outcome, User):
         return redirect(safe_next(request.args.get("next")) or url_for("main.home"), 303)
@@ -201,9 +207,9 @@ def register():
 @write_lock_later
 def reset():
     """A new password with a code (SMS, or an organizer's one-time code); every other session ends."""
-    form = ResetForm(phone=request.args.get("phone"))
     if request.method == "GET":
-        return render_template("auth/reset.html", form=form)
+        return render_template("auth/reset.html", form=ResetForm(phone=phone_asked()))
+    form = ResetForm()
     limits, keys = current_app.config["REGISTER_RATE_LIMIT"], [_address()]
     if wait := wait_seconds("reset", keys, limits):
         return _throttled(form, "auth/reset.html", wait)

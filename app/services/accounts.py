@@ -64,8 +64,8 @@ def request_code(phone: str, purpose: str, now: datetime | None = None) -> Sms |
     The person asking is told the same whatever the phone; what differs goes to the phone's owner:
     a code when it can be used, else why not (an account exists, or none does).
     """
-    user = find_by_phone(phone)
     begin_write()
+    user = find_by_phone(phone)
     if purpose in ("register", "phone"):
         if user is None or (purpose == "register" and user.is_placeholder and user.active):
             return issue_sms_code(phone, purpose, now)

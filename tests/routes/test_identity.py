@@ -63,8 +63,12 @@ def test_a_code_for_something_that_is_not_a_mainland_mobile_is_refused(client, o
 
 
 def test_full_width_digits_and_prefix_are_normalised_before_anything(client, outbox):
-    assert client.post("/codes", data={"phone": "＋８６ １３９１２３４０００９", "purpose": "register"}).status_code == 303
-    assert outbox()[-1]["to"] == NEW
+    response = client.post("/codes", data={"phone": "＋８６ １３９１２３４０００９", "purpose": "register"})
+    assert response.status_code == 303 and outbox()[-1]["to"] == NEW
+    # The number fills the form in once, from the session: never in a URL, where access logs keep it.
+    assert NEW not in response.headers["Location"]
+    assert f'value="{NEW}"' in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f'value="{NEW}"' not in client.get("/register").get_data(as_text=True)
 
 
 def test_the_htmx_answer_is_the_status_fragment(hx, outbox):
