@@ -6,8 +6,9 @@ import click
 from flask import Flask, current_app
 
 from .extensions import db
-from .services.accounts import find_by_phone, grant_role, register_user
+from .services.accounts import create_account, find_by_phone, grant_role
 from .services.errors import DomainError
+from .services.passwords import check_password
 from .services.phones import normalize_phone
 
 
@@ -37,7 +38,8 @@ def register(app: Flask) -> None:
         if user is None:
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
             try:
-                user = register_user(name, normalized, password)
+                check_password(password, normalized)
+                user = create_account(name, normalized, password)
             except DomainError as exc:
                 raise click.ClickException(str(exc)) from exc
         if not user.is_admin:

@@ -38,3 +38,16 @@ class Defaults:
     PAGE_SIZE = 20
     # Bytes of a request body; a bigger one is refused (413) before it is read.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    # Text messages: `outbox` (a JSON line per message in SMS_OUTBOX, default instance/sms-outbox.jsonl)
+    # or `aliyun` (Alibaba Cloud SMS: SMS_ACCESS_KEY_ID, SMS_ACCESS_KEY_SECRET, SMS_SIGN_NAME, SMS_TEMPLATES).
+    SMS_BACKEND = "outbox"
+    SMS_OUTBOX = None
+    SMS_SIGN_NAME = "红心"
+    SMS_TEMPLATES = {"code": "", "account_exists": "", "no_account": ""}
+    SMS_ENDPOINT = None
+    SMS_PROTOCOL = "https"
+    # `make run` (HONGXIN_DEV) and debug also show an outbox code on the page, so the demo needs no phone.
+    SMS_SHOW_CODES = bool(os.environ.get("HONGXIN_DEV"))
+    # Codes asked for: per phone (one a minute) and per address.
+    CODE_PHONE_RATE_LIMIT = "1 per minute;10 per day"
+    CODE_ADDRESS_RATE_LIMIT = "5 per minute;50 per day"

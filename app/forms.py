@@ -107,28 +107,59 @@ def _check_new_password(password: str | None, phone: str | None) -> None:
             raise ValidationError(str(exc)) from exc
 
 
+def _code_field(label=_l("Code from the text message")):
+    return StringField(label, validators=[DataRequired(_l("Enter the code."))],
+                       render_kw={"autocomplete": "one-time-code", "maxlength": 12, "autocapitalize": "characters"})
+
+
+def _new_password_field(label=_l("Password")):
+    return PasswordField(label, validators=[DataRequired(_l("Choose a password.")),
+                                            Length(min=8, max=128, message=_l("The password needs at least 8 characters."))],
+                         render_kw={"autocomplete": "new-password", "minlength": 8})
+
+
+class NewPasswordMixin:
+    def validate_password(self, field):
+        _check_new_password(field.data, normalize_phone(self.phone.data))
+
+
 class LoginForm(Form):
+    """Sign in with the password, or with a code sent by SMS instead."""
+
     phone = _phone_field()
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))],
-                             render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("Password"), render_kw={"autocomplete": "current-password"})
+    code = StringField(_l("Code from the text message"), validators=[Optional()],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 12})
     remember = BooleanField(_l("Keep me signed in on this phone"))
 
+    def validate_password(self, field):
+        if not field.data and not self.code.data:
+            raise ValidationError(_l("Enter your password."))
 
-class RegisterForm(Form):
+
+class CodeForm(Form):
+    """Ask for a code by SMS."""
+
+    phone = _phone_field()
+    purpose = SelectField(choices=[SelectChoice(p, p) for p in ("register", "login", "reset", "phone")])
+
+
+class RegisterForm(NewPasswordMixin, Form):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=50, message=TOO_LONG)],
                        render_kw={"autocomplete": "name", "maxlength": 50})
     phone = _phone_field()
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(_l("Choose a password.")),
-                    Length(min=8, max=128, message=_l("The password needs at least 8 characters."))],
-        render_kw={"autocomplete": "new-password", "minlength": 8},
-    )
+    code = _code_field(_l("Code (from the text message, or the one an organizer gave you)"))
+    password = _new_password_field()
     consent = BooleanField(_l("I have read and agree to the privacy notice"),
                            validators=[DataRequired(_l("Please agree to the privacy notice to register."))])
 
-    def validate_password(self, field):
-        _check_new_password(field.data, normalize_phone(self.phone.data))
+
+class ResetForm(NewPasswordMixin, Form):
+    """A new password, with a code by SMS or from an organizer."""
+
+    phone = _phone_field()
+    code = _code_field(_l("Code (from the text message, or the one an organizer gave you)"))
+    password = _new_password_field(_l("New password"))
 
 
 class ActivityForm(Form):
@@ -254,6 +285,7 @@ class ChangePasswordForm(Form):
 class ChangePhoneForm(Form):
     phone = PhoneField(_l("New mobile number"), validators=[DataRequired(_l("Enter your mobile number."))],
                        render_kw={"inputmode": "tel", "autocomplete": "tel", "maxlength": 20})
+    code = _code_field(_l("Code sent to the new number"))
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))],
                              render_kw={"autocomplete": "current-password"})
 

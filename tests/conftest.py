@@ -4,11 +4,13 @@ SQLite (default): the migrations run once into a template file, and each test ge
 PostgreSQL (DATABASE_URL=postgresql://…): the migrations run once, and each test ends by
 truncating every table.
 """
+import json
 import os
 import shutil
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import count
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,6 +24,7 @@ from app.config import database_url
 from app.extensions import db
 from app.models import Activity, Org, RoleGrant, User
 from app.models.base import utcnow
+from app.services.phones import normalize_phone
 from tests.invariants import check_app
 
 PG_URL = database_url("") if os.environ.get("DATABASE_URL", "").startswith("postgres") else None
@@ -101,8 +104,8 @@ def data_invariants(request):
 
 
 @pytest.fixture
-def app(db_uri, app_config):
-    app = create_app(config_for(db_uri, **app_config))
+def app(db_uri, app_config, tmp_path):
+    app = create_app(config_for(db_uri, SMS_OUTBOX=str(tmp_path / "sms-outbox.jsonl"), **app_config))
     yield app
     with app.app_context():
         if PG_URL:
@@ -110,6 +113,26 @@ def app(db_uri, app_config):
             db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             db.session.commit()
         db.engine.dispose()
+
+
+@pytest.fixture
+def outbox(app):
+    """The text messages sent so far (the outbox backend's file), oldest first."""
+    def read() -> list[dict]:
+        path = Path(app.config["SMS_OUTBOX"])
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+    return read
+
+
+@pytest.fixture
+def ask_code(client, outbox):
+    """Ask for a code through POST /codes as a person would, and read it off the phone (the outbox)."""
+    def ask(phone: str, purpose: str = "register", c=None) -> str:
+        assert (c or client).post("/codes", data={"phone": phone, "purpose": purpose}).status_code == 303
+        return [m for m in outbox() if m["to"] == normalize_phone(phone)][-1]["params"]["code"]
+
+    return ask
 
 
 @pytest.fixture

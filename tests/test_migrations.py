@@ -135,3 +135,22 @@ def test_upgrading_a_populated_database_from_the_first_revision_keeps_every_row(
                 assert conn.scalar(text("SELECT version_num FROM alembic_version")) == revisions[-1]
         finally:
             db.engine.dispose()
+
+
+def test_walk_ins_and_imported_people_become_placeholders_at_0007(empty_db):
+    """Accounts made for someone else (an unusable "!" hash, never signed in) are placeholders; the rest are active."""
+    app = create_app(config_for(empty_db))
+    with app.app_context():
+        try:
+            upgrade(revision="0006")
+            users = [{"id": i, "phone": f"1391234000{i}", "name": f"人{i}", "password_hash": hash_, "active": True,
+                      "session_token": f"token{i}", "created_at": NOW, "calendar_token": f"cal{i}", "closed_at": closed}
+                     for i, hash_, closed in [(1, "!0a1b2c3d", None), (2, "scrypt:32768:8:1$x$y", None),
+                                              (3, "scrypt:32768:8:1$x$y", NOW)]]
+            _insert({"users": users})
+            upgrade(revision="0007")
+            with db.engine.connect() as conn:
+                states = dict(conn.execute(text("SELECT id, account_state FROM users ORDER BY id")).all())
+            assert states == {1: "placeholder", 2: "active", 3: "active"}
+        finally:
+            db.engine.dispose()

@@ -8,8 +8,9 @@ from .post import PostClaim, ServicePost
 from .record import Certificate, MonthlyHours, ServiceRecord
 from .imports import ImportJob
 from .counter import ChangeCounter
+from .code import PhoneCode
 
 __all__ = [
-    "Activity", "ActivitySession", "ChangeCounter", "AuditEvent", "ImportJob", "SessionAttendance", "Certificate", "Grid", "MonthlyHours", "Notification", "Org", "PostClaim", "RoleGrant",
+    "Activity", "ActivitySession", "ChangeCounter", "AuditEvent", "ImportJob", "SessionAttendance", "Certificate", "Grid", "MonthlyHours", "Notification", "Org", "PhoneCode", "PostClaim", "RoleGrant",
     "ServicePost", "ServiceRecord", "Signup", "User", "activity_units",
 ]

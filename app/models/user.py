@@ -14,6 +14,7 @@ from .org import Org
 
 MEMBER_TYPES = ("community", "in_service", "retired", "flowing")
 ROLES = ("admin", "organizer", "grid_worker")
+ACCOUNT_STATES = ("placeholder", "active")
 
 
 def mask_phone(phone: str) -> str:
@@ -36,6 +37,11 @@ class User(UserMixin, db.Model):
     # The community one lives in (在职党员 report there: 双报到).
     community_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="SET NULL"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # placeholder: made for someone else (a walk-in, an import), no password, never signed in; it becomes
+    # a person's account only when they prove the phone.
+    account_state: Mapped[str] = mapped_column(String(12), default="active", server_default="active")
+    # The org whose organizer added a placeholder: its organizers find the person and may issue a code.
+    added_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="SET NULL"), index=True)
     # Rotated on logout and deactivation: a copied cookie stops working.
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -49,6 +55,7 @@ class User(UserMixin, db.Model):
 
     branch: Mapped[Org | None] = relationship(foreign_keys=[branch_id])
     community: Mapped[Org | None] = relationship(foreign_keys=[community_id])
+    added_by_org: Mapped[Org | None] = relationship(foreign_keys=[added_by_org_id])
     grants: Mapped[list["RoleGrant"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -56,6 +63,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def is_placeholder(self) -> bool:
+        return self.account_state == "placeholder"
 
     @property
     def is_member(self) -> bool:

@@ -11,13 +11,15 @@ from ..forms import ChangePasswordForm, ChangePhoneForm, CloseAccountForm
 from ..services import accounts, calendar
 from ..services.accounts import PRIVACY_VERSION
 from ..services.errors import DomainError
+from .auth import phone_asked, run_with_code
 
 bp = Blueprint("account", __name__)
 
 
 def _page(status: int = 200, **forms):
     forms.setdefault("password_form", ChangePasswordForm(prefix="pw"))
-    forms.setdefault("phone_form", ChangePhoneForm(prefix="ph"))
+    if "phone_form" not in forms:
+        forms["phone_form"] = ChangePhoneForm(phone=phone_asked())
     forms.setdefault("close_form", CloseAccountForm(prefix="close"))
     return render_template("account/show.html", **forms), status
 
@@ -61,10 +63,13 @@ def change_password():
 @login_required
 @write_lock_later
 def change_phone():
-    """A new phone number, with the password."""
-    form = ChangePhoneForm(prefix="ph")
-    return _apply(form, lambda: accounts.change_phone(current_user, form.password.data, form.phone.data),
-                  _("Your phone number is changed."), "password", "phone_form")
+    """Move my account to a new number, with my password and a code sent to that number."""
+    form = ChangePhoneForm()
+    if form.validate() and run_with_code(form, lambda: accounts.change_phone(
+            current_user, form.password.data, form.phone.data, form.code.data) or True):
+        flash(_("Your phone number is changed."), "success")
+        return redirect(url_for(".show"), 303)
+    return _page(422, phone_form=form)
 
 
 @bp.get("/me/data.json")

@@ -5,7 +5,6 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
-from ..errors import retry_later
 from ..database import write_lock_later
 from ..extensions import db
 from ..fragment_cache import fragment
@@ -21,7 +20,7 @@ from ..services.calendar import calendar_file
 from ..services.errors import DomainError
 from ..services.scope import can_manage_org
 from ..templating import labels
-from .auth import register_from
+from .auth import phone_asked, register_from, throttled, too_many
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 MAX_PAGE = 10_000
@@ -91,7 +90,7 @@ def _show(activity: Activity, join_form: RegisterForm | None = None, status: int
         attended = classes.attended_counts(activity).get(current_user.id, 0)
         completed = classes.has_completed(activity, attended)
     return render_template("activities/show.html", can_manage=can_manage, completed=completed,
-                           join_form=join_form or RegisterForm(), **_panel(activity)), status
+                           join_form=join_form or RegisterForm(phone=phone_asked()), **_panel(activity)), status
 
 
 @bp.get("/<int:activity_id>")
@@ -103,15 +102,17 @@ def show(activity_id: int):
 @bp.post("/<int:activity_id>/join")
 @write_lock_later
 def join(activity_id: int):
-    """Register (name, phone, password) and sign up in one step: residents joining a class."""
+    """Register (name, phone proven by a code, password) and sign up in one step: residents joining a class."""
     activity = load_visible(activity_id)
     if current_user.is_authenticated:
         return redirect(url_for(".show", activity_id=activity_id), 303)
     form = RegisterForm()
     outcome = register_from(form)
     if not isinstance(outcome, User):
-        headers = retry_later(outcome) if outcome else {}
-        return *_show(activity, form, 429 if outcome else 422), headers
+        if outcome:
+            flash(too_many(outcome), "error")
+            return throttled(_show(activity, form)[0], outcome)
+        return _show(activity, form, 422)
     return _run(signups.sign_up, activity_id, _signed_up_message)
 
 

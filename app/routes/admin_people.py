@@ -1,5 +1,5 @@
 """People in my scope: search, a person's record, branch and member type, deactivation."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from ..extensions import db
 from ..forms_admin import MEMBER_TYPE_LABELS, ROLE_LABELS, MembershipForm
 from ..htmx import wants_fragment
 from ..models import User
+from ..models.user import ACCOUNT_STATES
 from ..services import people
 from ..services.errors import DomainError
 from ..services.scope import person_in_scope
@@ -28,9 +29,10 @@ def scoped_person(user_id: int) -> User:
 def index():
     """Search people in my scope by name or phone; the results swap in place as one types."""
     q = (request.args.get("q") or "").strip()[:50]
-    found = people.search_people(current_user, q)
+    account = request.args.get("account") if request.args.get("account") in ACCOUNT_STATES else ""
+    found = people.search_people(current_user, q, account=account or None)
     template = "admin/_people_results.html" if wants_fragment() else "admin/people.html"
-    return render_template(template, q=q, found=found, member_type_labels=MEMBER_TYPE_LABELS)
+    return render_template(template, q=q, account=account, found=found, member_type_labels=MEMBER_TYPE_LABELS)
 
 
 def _membership_form(person: User, **kwargs) -> MembershipForm:
@@ -96,3 +98,20 @@ def deactivate(user_id: int):
 def reactivate(user_id: int):
     """Let a deactivated person sign in again."""
     return _switch(user_id, people.reactivate_user, _("The account is active again."))
+
+
+@bp.post("/<int:user_id>/code")
+@organizer_required
+def issue_code(user_id: int):
+    """A one-time code (activation or reset) for someone who cannot get an SMS, shown this once to print."""
+    person = scoped_person(user_id)
+    try:
+        code = people.issue_person_code(current_user, person)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".show", user_id=user_id), 303)
+    response = make_response(render_template("admin/person_code.html", person=person, code=code))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,5 +1,6 @@
-"""Registering, signing in and role grants."""
+"""Registering, signing in, resets and phone changes (each proven by a code), and role grants."""
 import secrets
+from datetime import datetime
 from functools import cache
 
 from sqlalchemy import select
@@ -10,8 +11,10 @@ from ..database import begin_write
 from ..extensions import db
 from ..models import Org, RoleGrant, User
 from ..models.base import utcnow
+from .codes import WrongCode, issue_sms_code, use_code
 from .errors import LastAdmin, PhoneTaken, WrongPassword
 from .passwords import check_password, hash_password
+from .sms import Sms
 
 
 # What a closed account is called in rosters and reports kept for the record (a name, not UI text).
@@ -35,22 +38,18 @@ def find_by_phone(phone: str) -> User | None:
     return db.session.scalar(select(User).where(User.phone == phone))
 
 
-def register_user(name: str, phone: str, password: str, **fields) -> User:
-    """Create an account; the phone must be normalised already. Consent is to PRIVACY_VERSION.
+def new_placeholder(phone: str, name: str, org_id: int | None, **fields) -> User:
+    """An account made for someone else (a walk-in, an import): no password until its owner proves the phone."""
+    user = User(phone=phone, name=name, password_hash=unusable_password(), account_state="placeholder",
+                added_by_org_id=org_id, **fields)
+    db.session.add(user)
+    return user
 
-    A placeholder made for a walk-in or an imported member (no usable password yet) is taken over.
-    The password is hashed before the write lock is taken: others keep writing meanwhile.
-    """
-    check_password(password, phone)
-    password_hash = hash_password(password)
-    begin_write()
-    user = find_by_phone(phone)
-    if user is not None and not (user.password_hash.startswith(UNUSABLE_PASSWORD) and user.active):
-        raise PhoneTaken()
-    if user is None:
-        user = User(phone=phone, **fields)
-    user.name, user.consent_version, user.consent_at = name.strip(), PRIVACY_VERSION, utcnow()
-    user.password_hash = password_hash
+
+def create_account(name: str, phone: str, password: str, **fields) -> User:
+    """A new active account for a phone nobody has (the operator's CLI); consent is to PRIVACY_VERSION."""
+    user = User(phone=phone, name=name.strip(), consent_version=PRIVACY_VERSION, consent_at=utcnow(), **fields)
+    user.set_password(password)
     db.session.add(user)
     try:
         db.session.flush()
@@ -59,14 +58,87 @@ def register_user(name: str, phone: str, password: str, **fields) -> User:
     return user
 
 
-def authenticate(phone: str | None, password: str) -> User | None:
-    """The active user with this phone and password, else None (the same for either mistake)."""
-    user = find_by_phone(phone) if phone else None
+def request_code(phone: str, purpose: str, now: datetime | None = None) -> Sms | None:
+    """The SMS to send for a code asked for this phone (normalised) and purpose, or None.
+
+    The person asking is told the same whatever the phone; what differs goes to the phone's owner:
+    a code when it can be used, else why not (an account exists, or none does).
+    """
+    begin_write()
+    user = find_by_phone(phone)
+    if purpose in ("register", "phone"):
+        if user is None or (purpose == "register" and user.is_placeholder and user.active):
+            return issue_sms_code(phone, purpose, now)
+        return Sms(to=phone, kind="account_exists", purpose=purpose)
+    if user is None or user.is_placeholder:
+        return Sms(to=phone, kind="no_account", purpose=purpose)
+    return issue_sms_code(phone, purpose, now) if user.active else None
+
+
+def register_user(name: str, phone: str, password: str, code: str, now: datetime | None = None,
+                  **fields) -> tuple[User, bool]:
+    """Create an account for a phone proven by a code; returns it and whether it took over a placeholder.
+
+    A placeholder made for a walk-in or an imported member (its records included) becomes the
+    registrant's only with a code sent to that phone, or an organizer's one-time code for that person.
+    """
+    check_password(password, phone)
+    password_hash = hash_password(password)  # before the write lock: hashing is the slow part
+    begin_write()
+    user = find_by_phone(phone)
+    placeholder = user is not None and user.is_placeholder and user.active
+    use_code(phone, ("register", "organizer"), code, now, person=user if placeholder else None)
+    if user is not None and not placeholder:
+        raise PhoneTaken()
     if user is None:
+        user = User(phone=phone, **fields)
+        db.session.add(user)
+    user.name, user.consent_version, user.consent_at = name.strip(), PRIVACY_VERSION, utcnow()
+    user.password_hash, user.account_state = password_hash, "active"
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # registered at the same moment by another request
+        raise PhoneTaken() from exc
+    return user, placeholder
+
+
+def authenticate(phone: str | None, password: str) -> User | None:
+    """The active user with this phone and password, else None (the same for either mistake).
+
+    Every answer costs one password hash, whether the phone is unknown, a placeholder or an account,
+    so the time taken tells nothing about which phones are in Hongxin.
+    """
+    user = find_by_phone(phone) if phone else None
+    if user is None or user.is_placeholder:
         check_password_hash(_dummy_hash(), password)
         return None
     if not user.check_password(password) or not user.active:
         return None
+    return user
+
+
+def sign_in_with_code(phone: str, code: str, now: datetime | None = None) -> User:
+    """The active account this SMS code proves; WrongCode otherwise."""
+    begin_write()
+    user = find_by_phone(phone)
+    use_code(phone, ("login",), code, now)
+    if user is None or user.is_placeholder or not user.active:
+        raise WrongCode()
+    return user
+
+
+def reset_password(phone: str, code: str, password: str, now: datetime | None = None) -> User:
+    """A new password with an SMS code or an organizer's one-time code; every other session ends."""
+    check_password(password, phone)
+    password_hash = hash_password(password)
+    begin_write()
+    user = find_by_phone(phone)
+    if user is None or user.is_placeholder or not user.active:
+        raise WrongCode()
+    use_code(phone, ("reset", "organizer"), code, now, person=user)
+    user.password_hash = password_hash
+    user.rotate_session_token()
+    db.session.flush()
     return user
 
 
@@ -100,11 +172,12 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.flush()
 
 
-def change_phone(user: User, password: str, phone: str) -> None:
-    """A new phone number (normalised already), only with the password."""
+def change_phone(user: User, password: str, phone: str, code: str, now: datetime | None = None) -> None:
+    """Move my account to a new number (normalised already), with my password and a code sent to it."""
     if not user.check_password(password):
         raise WrongPassword()
     begin_write()
+    use_code(phone, ("phone",), code, now)
     other = find_by_phone(phone)
     if other is not None and other.id != user.id:
         raise PhoneTaken()

@@ -22,7 +22,7 @@ from ..database import begin_write
 from ..extensions import db
 from ..models import ImportJob, Org, User
 from ..textutil import has_control_characters
-from .accounts import unusable_password
+from .accounts import new_placeholder
 from .audit import record_event
 from .errors import DomainError
 from .people import can_manage_person
@@ -344,8 +344,8 @@ def _import_chunk(actor: User, job: ImportJob, chunk: list[dict]) -> tuple[int, 
         if r["branch_id"] not in branch_ids or (r["phone"] in people and person is None):
             continue
         if person is None:
-            new.append(User(name=r["name"], phone=r["phone"], password_hash=unusable_password(),
-                            member_type=r["member_type_code"], branch_id=r["branch_id"]))
+            new.append(new_placeholder(r["phone"], r["name"], r["branch_id"], member_type=r["member_type_code"],
+                                       branch_id=r["branch_id"]))
         elif _action(person, r) == "update":
             record_event(actor, "user.membership", person, branch_id=r["branch_id"], was_branch_id=person.branch_id,
                          member_type=r["member_type_code"], was_member_type=person.member_type, import_job=job.id)

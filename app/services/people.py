@@ -8,11 +8,11 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Grid, Org, PostClaim, RoleGrant, ServiceRecord, Signup, User
-from ..models.user import MEMBER_TYPES
+from ..models.user import ACCOUNT_STATES, MEMBER_TYPES
 from .accounts import check_not_last_admin, find_by_phone, grant_role
 from .audit import record_event
 from .errors import DomainError, OutOfScope
-from .phones import normalize_phone
+from .phones import ascii_text, normalize_phone
 from .scope import can_manage_org, managed_paths, org_in_scope, person_in_scope
 
 SEARCH_LIMIT = 50
@@ -40,16 +40,23 @@ class AccountClosed(DomainError):
     message = _l("This account was closed by its owner.")
 
 
+class NotActivated(DomainError):
+    message = _l("This person has not activated their account yet (it was made for a walk-in or an import). "
+                 "A role is given only to an active account: issue them a one-time code to register with first.")
+
+
 class NotABranch(DomainError):
     message = _l("Choose a party branch you manage.")
 
 
-def search_people(actor: User, q: str = "", limit: int = SEARCH_LIMIT) -> list[User]:
-    """People in scope whose name or phone contains the query, by name."""
+def search_people(actor: User, q: str = "", limit: int = SEARCH_LIMIT, account: str | None = None) -> list[User]:
+    """People in scope whose name or phone contains the query, by name; optionally only one account state."""
     stmt = select(User).options(joinedload(User.branch)).where(person_in_scope(actor))
+    if account in ACCOUNT_STATES:
+        stmt = stmt.where(User.account_state == account)
     q = (q or "").strip()
     if q:
-        digits = normalize_phone(q) or re.sub(r"\D", "", q)
+        digits = normalize_phone(q) or re.sub(r"[^0-9]", "", ascii_text(q))
         found = User.name.contains(q, autoescape=True)
         if len(digits) >= 3:
             found = found | User.phone.contains(digits, autoescape=True)
@@ -88,7 +95,8 @@ def can_manage_person(actor: User, person: User) -> bool:
 
 
 def _check_person(actor: User, person: User, allow_self: bool = True) -> None:
-    if not actor.is_admin and not any(o is not None and can_manage_org(actor, o) for o in (person.branch, person.community)):
+    orgs = (person.branch, person.community, person.added_by_org)
+    if not actor.is_admin and not any(o is not None and can_manage_org(actor, o) for o in orgs):
         raise OutOfScope()
     if not allow_self and person.id == actor.id:
         raise NotYourself()
@@ -141,6 +149,16 @@ def reactivate_user(actor: User, person: User) -> None:
         db.session.flush()
 
 
+def issue_person_code(actor: User, person: User) -> str:
+    """A one-time code (activation or reset) for a person in scope who cannot get an SMS; audited."""
+    from .codes import issue_one_time_code
+
+    _check_person(actor, person)
+    if person.closed_at is not None:
+        raise AccountClosed()
+    return issue_one_time_code(actor, person)
+
+
 def grant_in_scope(actor: User):
     """SQL condition on RoleGrant: admins see every grant, organizers those on orgs they manage."""
     if managed_paths(actor) is None:
@@ -154,6 +172,8 @@ def grant_person_role(actor: User, phone: str, role: str, org_id: int | None = N
     person = find_by_phone(phone)
     if person is None or person.closed_at is not None:
         raise UnknownPerson()
+    if person.is_placeholder:
+        raise NotActivated()
     if role == "admin":
         if not actor.is_admin:
             raise OutOfScope()

@@ -4,7 +4,7 @@ from sqlalchemy import Row, case, func, select
 from ..extensions import db
 from ..models import Activity, Signup, User
 from ..models.base import utcnow
-from .accounts import find_by_phone, unusable_password
+from .accounts import find_by_phone, new_placeholder
 from .audit import record_event
 from .errors import ActivityNotEditable, AlreadySignedUp, ReasonRequired
 from .notifications import notify
@@ -14,16 +14,15 @@ from .signups import _adjust, _take_seat, live_signup, lock_activity
 def add_walk_in(actor: User, activity_id: int, phone: str, name: str = "") -> Signup:
     """Confirm a person who turned up, by phone; beyond capacity this is an audited override.
 
-    Someone unknown gets a resident account (no usable password yet: they register with the
-    same phone to set one).
+    Someone unknown gets a placeholder account in the activity's org: it becomes theirs when they
+    register with a code sent to that phone (or one the organizer hands them).
     """
     activity = lock_activity(activity_id)
     if activity.status != "published":
         raise ActivityNotEditable()
     person = find_by_phone(phone)
     if person is None:
-        person = User(phone=phone, name=name.strip() or phone[-4:], password_hash=unusable_password())
-        db.session.add(person)
+        person = new_placeholder(phone, name.strip() or phone[-4:], activity.org_id)
         db.session.flush()
         record_event(actor, "user.create_walk_in", person)
     signup = live_signup(activity.id, person.id)

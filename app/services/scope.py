@@ -39,12 +39,13 @@ def record_in_scope(user: User):
 
 
 def person_in_scope(user: User):
-    """SQL condition on User: an open account whose branch or community lies in the user's managed subtrees."""
+    """SQL condition on User: an open account whose branch or community lies in the user's managed subtrees,
+    or that an org there added (a walk-in, an imported member)."""
     open_account = User.closed_at.is_(None)
     if managed_paths(user) is None:
         return open_account
     orgs = select(Org.id).where(org_in_scope(user))
-    return open_account & or_(User.branch_id.in_(orgs), User.community_id.in_(orgs))
+    return open_account & or_(User.branch_id.in_(orgs), User.community_id.in_(orgs), User.added_by_org_id.in_(orgs))
 
 
 def can_manage_org(user: User, org: Org) -> bool:

@@ -1,7 +1,7 @@
 """activities version kept by triggers: every committed write to activities or orgs moves it
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 
 The kept activity list is keyed by `change_counters.activities`. Until now an engine listener
 guessed from the text of each SQL statement whether it wrote to those tables, which missed
@@ -15,7 +15,7 @@ not wait on each other until they commit).
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -3,6 +3,7 @@ per session, and phone-sized contexts (360×780, zh-CN) that fail the test on an
 
 Chromium is Debian's (/usr/bin/chromium): Playwright's own download cannot work here.
 """
+import json
 import os
 import re
 import shutil
@@ -68,6 +69,11 @@ class LiveServer:
     def __call__(self, path: str = "/") -> str:
         return self.url + path
 
+    def sms_code(self, phone: str) -> str:
+        """The code in the newest text message to the phone (the outbox file)."""
+        lines = Path(self.app.config["SMS_OUTBOX"]).read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if json.loads(line)["to"] == phone][-1]["params"]["code"]
+
     def activity_id(self, title: str) -> int:
         with self.app.app_context():
             return db.session.scalar(select(Activity.id).where(Activity.title == title))
@@ -77,7 +83,7 @@ class LiveServer:
 def serving(demo_db: Path, path: Path):
     """The app served on 127.0.0.1 from a thread, on a fresh copy of the demo database at `path`."""
     shutil.copyfile(demo_db, path)
-    app = create_app(browser_config(f"sqlite:///{path}"))
+    app = create_app({**browser_config(f"sqlite:///{path}"), "SMS_OUTBOX": str(path.with_suffix(".sms.jsonl"))})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     live = LiveServer(f"http://127.0.0.1:{server.server_port}", app)
 
@@ -261,7 +267,7 @@ def sign_in_at(server: LiveServer, page, phone: str, password: str = DEMO_PASSWO
     page.fill("#phone", spaced)
     page.fill("#password", password)
     with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
+        page.locator("main form button[type=submit]").first.click()
     assert "/login" not in page.url, f"signing in as {phone} failed: {page.inner_text('main')}"
     _SESSIONS[(phone, password)] = [c for c in page.context.cookies() if c["name"] == "session"]
     return page

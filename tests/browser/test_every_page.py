@@ -41,7 +41,7 @@ ANONYMOUS, ADMIN, ORGANIZER, MEMBER, IN_SERVICE, RESIDENT = (
 PAGES = {
     ANONYMOUS: [
         "/", "/activities", "/activities?period=past", "/activities/{painting}", "/activities/{klass}",
-        "/posts", "/posts/{post}", "/login", "/register", "/privacy", "/certificates/{certificate}",
+        "/posts", "/posts/{post}", "/login", "/register", "/reset", "/privacy", "/certificates/{certificate}",
         ("/certificates/HX2000-000000-NONE", 404), ("/activities/99999", 404),
     ],
     MEMBER: [

@@ -147,6 +147,9 @@ def test_resident_registers_and_joins_the_training_class_in_one_step(page, live_
     join = page.locator("#signup-panel details.join form")
     join.get_by_label("姓名").fill("吴秀兰")
     join.get_by_label("手机号").fill("139 1234 5678")
+    join.get_by_role("button", name="发送短信验证码").click()
+    expect(page.locator("#code-status")).to_contain_text("短信正在发送中")
+    join.get_by_label("验证码").fill(live_server.sms_code("13912345678"))
     join.get_by_label("密码").fill("hongxin-2024")
     join.get_by_label("我已阅读并同意隐私说明").check()
     with page.expect_navigation() as nav:

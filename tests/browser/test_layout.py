@@ -111,7 +111,7 @@ def test_screenshots_of_the_main_pages(new_context, live_server, sign_in, consol
             elif action == "bad-login":
                 page.fill("#phone", "138")
                 with page.expect_navigation():
-                    page.locator("main form button").click()
+                    page.locator("main form button[type=submit]").first.click()
             elif action == "bad-activity":
                 with page.expect_navigation():
                     page.get_by_role("button", name="发布", exact=True).click()

@@ -34,12 +34,19 @@ def test_password_change_ends_other_sessions(app, client, make_user, login):
     assert other.get("/me").status_code == 303
 
 
-def test_change_phone_needs_the_password_and_a_free_number(app, client, make_user, login):
+def test_change_phone_needs_the_password_a_code_to_the_new_number_and_a_free_number(app, client, make_user, login,
+                                                                                   ask_code, outbox):
     make_user(phone="13900000001")
     user = login(make_user(phone="13900000002"))
-    assert client.post("/me/phone", data={"ph-phone": "13900000003", "ph-password": "nope-nope"}).status_code == 422
-    assert client.post("/me/phone", data={"ph-phone": "13900000001", "ph-password": PASSWORD}).status_code == 422
-    assert client.post("/me/phone", data={"ph-phone": "139 0000 0009", "ph-password": PASSWORD}).status_code == 303
+    code = ask_code("13900000009", "phone")
+    assert client.post("/me/phone", data={"phone": "13900000009", "code": code, "password": "nope-nope"}).status_code == 422
+    assert client.post("/me/phone", data={"phone": "13900000009", "code": "000000", "password": PASSWORD}).status_code == 422
+    # A number with an account gets no code, only a message to its owner.
+    client.post("/codes", data={"phone": "13900000001", "purpose": "phone"})
+    assert outbox()[-1]["kind"] == "account_exists"
+    assert client.post("/me/phone", data={"phone": "13900000001", "code": code, "password": PASSWORD}).status_code == 422
+    code = ask_code("13900000009", "phone")
+    assert client.post("/me/phone", data={"phone": "139 0000 0009", "code": code, "password": PASSWORD}).status_code == 303
     with app.app_context():
         assert db.session.get(User, user.id).phone == "13900000009"
 

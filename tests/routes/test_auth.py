@@ -24,9 +24,10 @@ def test_normalize_phone(raw, expected):
     assert normalize_phone(raw) == expected
 
 
-def test_register_creates_resident_and_signs_in(client, app):
-    response = client.post("/register", data={"name": "周小梅", "phone": "+86 139-1234-5678", "password": "longenough1",
-                                              "consent": "y"})
+def test_register_creates_resident_and_signs_in(client, app, ask_code):
+    code = ask_code("+86 139-1234-5678")
+    response = client.post("/register", data={"name": "周小梅", "phone": "+86 139-1234-5678", "code": code,
+                                              "password": "longenough1", "consent": "y"})
     assert response.status_code == 303
     with app.app_context():
         user = db.session.scalar(select(User).where(User.phone == "13912345678"))
@@ -38,10 +39,12 @@ def test_register_creates_resident_and_signs_in(client, app):
 
 
 @pytest.mark.parametrize("form, field", [
-    ({"name": "", "phone": "13912345678", "password": "longenough1", "consent": "y"}, "name"),
-    ({"name": "甲", "phone": "12345", "password": "longenough1", "consent": "y"}, "phone"),
-    ({"name": "甲", "phone": "13912345678", "password": "short", "consent": "y"}, "password"),
-    ({"name": "甲", "phone": "13912345678", "password": "longenough1"}, "consent"),
+    ({"name": "", "phone": "13912345678", "code": "123456", "password": "longenough1", "consent": "y"}, "name"),
+    ({"name": "甲", "phone": "12345", "code": "123456", "password": "longenough1", "consent": "y"}, "phone"),
+    ({"name": "甲", "phone": "13912345678", "code": "123456", "password": "short", "consent": "y"}, "password"),
+    ({"name": "甲", "phone": "13912345678", "code": "123456", "password": "longenough1"}, "consent"),
+    ({"name": "甲", "phone": "13912345678", "password": "longenough1", "consent": "y"}, "code"),
+    ({"name": "甲", "phone": "13912345678", "code": "123456", "password": "longenough1", "consent": "y"}, "code"),
 ])
 def test_register_rejects_bad_input_and_writes_nothing(client, app, form, field):
     response = client.post("/register", data=form)
@@ -51,12 +54,14 @@ def test_register_rejects_bad_input_and_writes_nothing(client, app, form, field)
         assert db.session.scalar(select(User).where(User.phone == "13912345678")) is None
 
 
-def test_register_twice_with_one_phone_is_refused(client, make_user):
+def test_register_twice_with_one_phone_is_refused(client, make_user, outbox):
     make_user(phone="13912345678")
-    response = client.post("/register", data={"name": "乙", "phone": "13912345678", "password": "longenough1",
-                                              "consent": "y"})
+    assert client.post("/codes", data={"phone": "13912345678", "purpose": "register"}).status_code == 303
+    assert outbox()[-1]["kind"] == "account_exists" and "code" not in outbox()[-1]["params"]
+    response = client.post("/register", data={"name": "乙", "phone": "13912345678", "code": "123456",
+                                              "password": "longenough1", "consent": "y"})
     assert response.status_code == 422
-    assert 'id="phone-error"' in response.get_data(as_text=True)
+    assert 'id="code-error"' in response.get_data(as_text=True)
 
 
 def test_login_with_spaces_in_phone_and_safe_next(client, make_user):

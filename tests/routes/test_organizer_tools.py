@@ -143,12 +143,13 @@ def test_class_sessions_pages(app, client, hx, org, organizer, make_user, make_a
     assert "1 次课" in body and "75%" in body
 
 
-def test_resident_registers_and_signs_up_in_one_step(app, client, org, make_activity):
+def test_resident_registers_and_signs_up_in_one_step(app, client, org, make_activity, ask_code):
     activity = make_activity(org, kind="training", title="月嫂培训班")
     page = client.get(f"/activities/{activity.id}").get_data(as_text=True)
     assert f'action="/activities/{activity.id}/join"' in page
     response = client.post(f"/activities/{activity.id}/join", data={
-        "name": "周小梅", "phone": "139 8888 0001", "password": "a-good-password", "consent": "y"})
+        "name": "周小梅", "phone": "139 8888 0001", "code": ask_code("13988880001"), "password": "a-good-password",
+        "consent": "y"})
     assert response.status_code == 303
     with app.app_context():
         user = db.session.scalar(select(User).where(User.phone == "13988880001"))

@@ -51,6 +51,12 @@ MATRIX = {
     "POST /logout": (signed_in(303), None),
     "GET /register": (everyone(200), None),
     "POST /register": (everyone(422), None),
+    # A code is asked for with a phone; without one the form is refused, whoever asks.
+    "POST /codes": (everyone(422), None),
+    "GET /reset": (everyone(200), None),
+    "POST /reset": (everyone(422), None),
+    # A one-time code for a person in scope, shown once.
+    "POST /admin/people/<int:user_id>/code": (organizers(200, 404), None),
     "GET /privacy": (everyone(200), None),
     "GET /static/<path:filename>": (everyone(200), None),
     "GET /notifications": (signed_in(200), None),

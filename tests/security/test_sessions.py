@@ -274,8 +274,9 @@ def test_registration_refuses_short_and_common_passwords(app, client, password):
         assert db.session.scalar(select(User).where(User.phone == "13912345678")) is None
 
 
-def test_registration_accepts_an_uncommon_password(client):
-    assert client.post("/register", data={**REGISTER, "password": "红心-serve-2026"}).status_code == 303
+def test_registration_accepts_an_uncommon_password(client, ask_code):
+    code = ask_code(REGISTER["phone"])
+    assert client.post("/register", data={**REGISTER, "code": code, "password": "红心-serve-2026"}).status_code == 303
 
 
 @pytest.mark.parametrize("password", ["short7!", "password1", "12345678"])
@@ -295,18 +296,20 @@ def test_the_common_list_is_loaded_and_compared_case_insensitively():
 
 # Logs ----------------------------------------------------------------------------------------
 
-def test_no_phone_password_or_cookie_reaches_the_logs(app, client, make_user, caplog):
+def test_no_phone_password_or_cookie_reaches_the_logs(app, client, make_user, caplog, ask_code):
     """Whatever the app and its libraries log while people register, fail and succeed at signing in
     and change their phone: never a whole phone number, a password or a session cookie."""
     caplog.set_level("DEBUG")
     secret, new_phone = "红心-serve-2026", "13987654321"
-    assert client.post("/register", data={**REGISTER, "password": secret}).status_code == 303
+    assert client.post("/register", data={**REGISTER, "code": ask_code(REGISTER["phone"]),
+                                          "password": secret}).status_code == 303
     cookie = client.get_cookie("session").value
     client.post("/logout")
     assert sign_in(client, REGISTER["phone"], "wrong-password-1").status_code == 422
     assert sign_in(client, "13700000000", secret).status_code == 422
     assert sign_in(client, REGISTER["phone"], secret, remember=True).status_code == 303
-    assert client.post("/me/phone", data={"ph-phone": new_phone, "ph-password": secret}).status_code == 303
+    code = ask_code(new_phone, "phone")
+    assert client.post("/me/phone", data={"phone": new_phone, "code": code, "password": secret}).status_code == 303
     client.get("/activities/999999")  # a 404 on the way
     logged = caplog.text + "".join(str(r.args) for r in caplog.records)
     for found in (REGISTER["phone"], new_phone, "13700000000", secret, "wrong-password-1", cookie,

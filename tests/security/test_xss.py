@@ -15,7 +15,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import ServiceRecord, User
 from app.services import passwords
-from tests.security.conftest import activity_form, build_path, client_as, post_form, routes, world_args
+from tests.security.conftest import (activity_form, build_path, client_as, post_form, routes, sms_code,
+                                     world_args)
 
 # At most 50 characters each (the longest name allowed); every one carries the marker "xss".
 PAYLOADS = [
@@ -95,8 +96,10 @@ def saved(app, world, monkeypatch):
         post_id = _id_from(organizer.post("/manage/posts/new", data=post))
         author = app.test_client()
         phone = f"137{i:08d}"
-        assert author.post("/register", data={"name": payload, "phone": phone, "password": "红心-serve-2026",
-                                              "consent": "y"}).status_code == 303
+        with app.app_context():
+            code = sms_code(phone)
+        assert author.post("/register", data={"name": payload, "phone": phone, "code": code,
+                                              "password": "红心-serve-2026", "consent": "y"}).status_code == 303
         assert author.post(f"/activities/{activity_id}/signup").status_code == 303
         form = {"date": world_today(app), "hours": "1", "note": payload, "post_id": "0"}
         with app.app_context():

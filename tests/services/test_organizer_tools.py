@@ -66,15 +66,17 @@ def test_walk_in_promotes_someone_waiting_and_refuses_the_confirmed(org, organiz
         roster.add_walk_in(organizer, activity.id, holder.phone)
 
 
-def test_walk_in_account_can_be_taken_over_at_registration(org, organizer, make_activity):
-    from app.services.accounts import register_user
+def test_walk_in_account_can_be_taken_over_at_registration_with_a_code(org, organizer, make_activity):
+    from app.services.accounts import register_user, request_code
 
     activity = make_activity(org)
     signup = roster.add_walk_in(organizer, activity.id, "13912340009", "新居民")
     db.session.commit()
-    user = register_user("新居民", "13912340009", "a-good-password")
+    code = request_code("13912340009", "register").params["code"]
     db.session.commit()
-    assert user.id == signup.user_id and user.check_password("a-good-password")
+    user, found = register_user("新居民", "13912340009", "a-good-password", code)
+    db.session.commit()
+    assert found and user.id == signup.user_id and user.check_password("a-good-password")
 
 
 def test_no_show_counts(org, organizer, make_user, make_activity):

@@ -6,3 +6,9 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+/* A "print" button (<button data-print>): the printable slip of an organizer's one-time code. */
+document.addEventListener("click", function (event) {
+  if (event.target instanceof Element && event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
