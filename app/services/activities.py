@@ -155,9 +155,9 @@ def markable(activity: Activity, starts_at: datetime | None = None) -> bool:
 def update_activity(actor: User, activity_id: int, data: dict, publish: bool = False) -> Activity:
     """Change an activity; more seats promote people waiting, a new time or place tells everyone."""
     activity = lock_activity(activity_id)
+    check_hours(data["hours"], allow_zero=True)  # first: a NaN cannot be compared with the hours credited
     check_change(activity, data.get("starts_at"), data.get("ends_at"), data.get("hours"))
     _check_org(actor, data["org_id"])
-    check_hours(data["hours"], allow_zero=True)
     capacity = data.get("capacity")
     if capacity is not None and capacity < activity.confirmed_count:
         raise CapacityBelowConfirmed()

@@ -116,7 +116,7 @@ def test_the_password_policy_holds_in_the_services_too(app, make_user):
             with pytest.raises(WeakPassword):
                 accounts.change_password(user, PASSWORD, weak)
             with pytest.raises(WeakPassword):
-                accounts.register_user("乙", "13900000017", weak.replace("13900000007", "13900000017"))
+                accounts.register_user("乙", "13900000017", weak.replace("13900000007", "13900000017"), "000000")
 
 
 def test_the_last_administrator_cannot_close_the_account_or_lose_the_role(app, client, make_user, login):
