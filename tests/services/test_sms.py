@@ -88,8 +88,13 @@ def test_a_code_is_sent_only_after_it_is_committed(app, client, fake_aliyun):
     """The fake provider looks into the database over its own connection while the SMS is being sent."""
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     seen = []
-    fake_aliyun.on_request = lambda query: seen.append(engine.connect().execute(
-        text("SELECT count(*) FROM phone_codes WHERE phone = :p"), {"p": query["PhoneNumbers"]}).scalar())
+
+    def look(query):
+        with engine.connect() as conn:  # closed at once: an open reader would hold up the next TRUNCATE
+            seen.append(conn.execute(text("SELECT count(*) FROM phone_codes WHERE phone = :p"),
+                                     {"p": query["PhoneNumbers"]}).scalar())
+
+    fake_aliyun.on_request = look
     try:
         response = client.post("/codes", data={"phone": "13912340009", "purpose": "register"})
     finally:
