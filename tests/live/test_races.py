@@ -205,4 +205,4 @@ def test_many_kinds_of_writes_at_once_never_fail(live_data, sessions):
     answers = race(calls)
     failed = sorted({(c[1], c[2].split("/")[1], a.status) for c, a in zip(calls, answers) if a.status >= 500})
     assert not failed, f"5xx under contention: {failed}"
-    assert_clean(answers, allowed=(200, 303, 409))
+    assert_clean(answers, allowed=(200, 303, 409, 422))  # a full post answers 422, a refused signup 409
