@@ -1,7 +1,7 @@
 """Error pages in the reader's language; htmx requests get the message in the flash area."""
 import sqlite3
 
-from flask import Flask, Response, current_app, flash, render_template, url_for
+from flask import Flask, Response, current_app, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -42,12 +42,6 @@ def error_response(code: int, message: str | None = None) -> Response:
 
 # When a 429 does not know how long the wait is: the longest back-off of a sign-in.
 DEFAULT_RETRY_AFTER = 60
-
-
-def retry_later(wait: int) -> dict[str, str]:
-    """Tell the person when to try again (a flash) and give the 429's Retry-After header for it."""
-    flash(_("Too many attempts. Please try again in %(seconds)d seconds.", seconds=wait), "error")
-    return {"Retry-After": str(wait)}
 
 
 def init_errors(app: Flask) -> None:

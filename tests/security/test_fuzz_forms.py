@@ -140,17 +140,24 @@ def test_odd_path_parameters_never_break_a_page(app, world, rule_text):
     open_odd_path()
 
 
+def _valid_bodies(app, world) -> list:
+    """(rule, a client of the rule's role, a valid body) for every POST form; built first, because a valid
+    body may need a code issued for it, which must not count as a change the refused requests made."""
+    with app.app_context():
+        bodies = {rule_text: FORMS[rule_text][1](world) for rule_text in _post_rules()}
+    found = []
+    for rule_text, valid in bodies.items():
+        rule = next(r for r in app.url_map.iter_rules() if r.rule == rule_text and "POST" in r.methods)
+        found.append((rule, client_as(app, world, FORMS[rule_text][0]), valid))
+    return found
+
+
 def test_a_nul_byte_anywhere_is_refused_whole(app, world):
     """PostgreSQL cannot store NUL in text: every form refuses it (400) before anything is written."""
-    bodies = {}
-    with app.app_context():  # first: a valid body may need a code issued for it
-        for rule_text in _post_rules():
-            bodies[rule_text] = FORMS[rule_text][1](world)
+    bodies = _valid_bodies(app, world)
     before, wrong = snapshot(app), []
-    for rule_text in _post_rules():
-        rule = next(r for r in app.url_map.iter_rules() if r.rule == rule_text and "POST" in r.methods)
-        role, valid = FORMS[rule_text][0], bodies[rule_text]
-        client = client_as(app, world, role)
+    for rule, client, valid in bodies:
+        rule_text = rule.rule
         for name in [*valid, "extra"]:
             response = client.post(build_path(rule, world_args(app, world, rule)), data=encode({**valid, name: "a\x00b"}))
             if response.status_code != 400:
@@ -162,15 +169,10 @@ def test_a_nul_byte_anywhere_is_refused_whole(app, world):
 def test_a_control_character_in_any_text_is_refused_whole(app, world):
     """`\\x01=HYPERLINK(…)` or an escape sequence in a name, a note or a reason: refused with a message, nothing
     written (tabs and line breaks are fine in multi-line fields, see below)."""
-    bodies = {}
-    with app.app_context():  # first: a valid body may need a code issued for it
-        for rule_text in _post_rules():
-            bodies[rule_text] = FORMS[rule_text][1](world)
+    bodies = _valid_bodies(app, world)
     before, wrong = snapshot(app), []
-    for rule_text in _post_rules():
-        rule = next(r for r in app.url_map.iter_rules() if r.rule == rule_text and "POST" in r.methods)
-        role, valid = FORMS[rule_text][0], bodies[rule_text]
-        client = client_as(app, world, role)
+    for rule, client, valid in bodies:
+        rule_text = rule.rule
         for name, value in valid.items():
             if not isinstance(value, str) or not value:
                 continue
