@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Activity, ServiceRecord, Signup, User
-from app.scale import FIRST_PHONE
+from app.cli.scale import FIRST_PHONE
 
 
 @pytest.mark.parametrize("users, records", [(50, 0), (210, 0), (120, 300)])

@@ -1,5 +1,5 @@
 """The org tree (district → street → community → branch, plus co-building units) and grids."""
-from sqlalchemy import Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -41,8 +41,14 @@ class Grid(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
+    # The buildings of the grid, one per line (a list is enough; no map).
+    buildings: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     community: Mapped[Org] = relationship(back_populates="grids")
+
+    @property
+    def building_list(self) -> list[str]:
+        return [line.strip() for line in self.buildings.splitlines() if line.strip()]
 
 
 # Co-building units (共建单位) that co-organize an activity.

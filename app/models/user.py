@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash
 from ..extensions import db
 from ..services.passwords import hash_password
 from .base import utcnow
-from .org import Org
+from .org import Grid, Org
 
 MEMBER_TYPES = ("community", "in_service", "retired", "flowing")
 ROLES = ("admin", "organizer", "grid_worker")
@@ -36,6 +36,8 @@ class User(UserMixin, db.Model):
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="SET NULL"), index=True)
     # The community one lives in (在职党员 report there: 双报到).
     community_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="SET NULL"), index=True)
+    # The grid one lives in (党员沉楼栋): a grid's page lists its members, a case preselects it.
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id", ondelete="SET NULL"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     # placeholder: made for someone else (a walk-in, an import), no password, never signed in; it becomes
     # a person's account only when they prove the phone.
@@ -56,6 +58,7 @@ class User(UserMixin, db.Model):
     branch: Mapped[Org | None] = relationship(foreign_keys=[branch_id])
     community: Mapped[Org | None] = relationship(foreign_keys=[community_id])
     added_by_org: Mapped[Org | None] = relationship(foreign_keys=[added_by_org_id])
+    grid: Mapped["Grid | None"] = relationship(foreign_keys=[grid_id])
     grants: Mapped[list["RoleGrant"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )

@@ -1,5 +1,5 @@
 """Activities for everyone: the list, the detail, signing up and cancelling, the calendar file."""
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -21,17 +21,12 @@ from ..services.errors import DomainError
 from ..services.scope import can_manage_org
 from ..templating import labels
 from .auth import phone_asked, register_from, throttled, too_many
+from .loaders import visible_activity
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 MAX_PAGE = 10_000
 
 
-def load_visible(activity_id: int) -> Activity:
-    """The activity if the person may see it: drafts only for organizers in scope."""
-    activity = db.get_or_404(Activity, activity_id)
-    if activity.status == "draft" and not (current_user.is_authenticated and can_manage_org(current_user, activity.org)):
-        abort(404)
-    return activity
 
 
 def kept(name: str, key: tuple, render) -> Markup:
@@ -96,14 +91,14 @@ def _show(activity: Activity, join_form: RegisterForm | None = None, status: int
 @bp.get("/<int:activity_id>")
 def show(activity_id: int):
     """An activity's details and the signup panel."""
-    return _show(load_visible(activity_id))
+    return _show(visible_activity(activity_id))
 
 
 @bp.post("/<int:activity_id>/join")
 @write_lock_later
 def join(activity_id: int):
     """Register (name, phone proven by a code, password) and sign up in one step: residents joining a class."""
-    activity = load_visible(activity_id)
+    activity = visible_activity(activity_id)
     if current_user.is_authenticated:
         return redirect(url_for(".show", activity_id=activity_id), 303)
     form = RegisterForm()
@@ -125,7 +120,7 @@ def _after_change(activity_id: int, status: int = 200):
 
 
 def _run(action, activity_id: int, done: str):
-    load_visible(activity_id)
+    visible_activity(activity_id)
     try:
         signup = action(current_user, activity_id)
         db.session.commit()
@@ -160,7 +155,7 @@ def cancel(activity_id: int):
 @bp.get("/<int:activity_id>.ics")
 def calendar(activity_id: int):
     """The activity as a calendar file for the phone's calendar."""
-    activity = load_visible(activity_id)
+    activity = visible_activity(activity_id)
     body = calendar_file([(activity, url_for(".show", activity_id=activity.id, _external=True))])
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="activity-{activity.id}.ics"'})

@@ -13,16 +13,13 @@ from ..models import Grid, Org, RoleGrant
 from ..services import orgs as org_service
 from ..services import people
 from ..services.errors import DomainError
-from ..services.scope import org_in_scope
 from ..urls import safe_next
 from .guards import organizer_required
+from .loaders import scoped_org
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def scoped_org(org_id: int) -> Org:
-    """The org if the actor's scope covers it, else 404."""
-    return db.one_or_404(select(Org).where(Org.id == org_id, org_in_scope(current_user)))
 
 
 def apply_form(form, field: str, action, done: str, back):

@@ -2,7 +2,6 @@
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
@@ -12,16 +11,13 @@ from ..models import User
 from ..models.user import ACCOUNT_STATES
 from ..services import people
 from ..services.errors import DomainError
-from ..services.scope import person_in_scope
 from .admin import apply_form
 from .guards import organizer_required
+from .loaders import scoped_person
 
 bp = Blueprint("admin_people", __name__, url_prefix="/admin/people")
 
 
-def scoped_person(user_id: int) -> User:
-    """The person if their branch or community is in my scope, else 404."""
-    return db.one_or_404(select(User).where(User.id == user_id, person_in_scope(current_user)))
 
 
 @bp.get("")

@@ -10,7 +10,7 @@ from ..services import checkin
 from ..services.certificates import qr_svg
 from ..services.errors import DomainError
 from .guards import organizer_required
-from .manage import scoped_activity
+from .loaders import scoped_activity
 
 bp = Blueprint("checkin", __name__)
 

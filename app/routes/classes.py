@@ -15,9 +15,8 @@ from ..models import ActivitySession, Signup
 from ..services import classes
 from ..services.errors import DomainError
 from ..timeutil import from_local
-from .activities import load_visible
 from .guards import organizer_required
-from .manage import scoped_activity
+from .loaders import visible_activity, scoped_activity
 
 bp = Blueprint("classes", __name__)
 
@@ -120,7 +119,7 @@ def mark_session(activity_id: int, session_id: int):
 @login_required
 def certificate(activity_id: int):
     """The completion certificate of a class, for a person who completed it."""
-    activity = load_visible(activity_id)
+    activity = visible_activity(activity_id)
     attended = classes.attended_counts(activity).get(current_user.id, 0)
     if not classes.has_completed(activity, attended):
         abort(404)

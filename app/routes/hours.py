@@ -2,17 +2,16 @@
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..database import begin_write
 from ..extensions import db
 from ..forms import HoursForm, ReasonForm
-from ..models import ServiceRecord
 from ..services import posts, records
 from ..services.certificates import find_certificate, issue_certificate, qr_svg
 from ..timeutil import local_today
 from .perform import perform
+from .loaders import own_record
 
 bp = Blueprint("hours", __name__)
 
@@ -45,9 +44,6 @@ def mine():
     return render_template("hours/mine.html", **context), 422 if form.errors else 200
 
 
-def own_record(record_id: int) -> ServiceRecord:
-    return db.one_or_404(select(ServiceRecord).where(ServiceRecord.id == record_id,
-                                                     ServiceRecord.user_id == current_user.id))
 
 
 @bp.post("/me/hours/<int:record_id>/correction")

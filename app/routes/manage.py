@@ -16,13 +16,11 @@ from ..services import activities as activity_service
 from ..services.errors import ActivityNotEditable, DomainError
 from ..services.scope import activity_in_scope, managed_orgs
 from .guards import organizer_required
+from .loaders import scoped_activity
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 
-def scoped_activity(activity_id: int) -> Activity:
-    """The activity if the organizer's scope covers it, else 404."""
-    return db.one_or_404(select(Activity).where(Activity.id == activity_id, activity_in_scope(current_user)))
 
 
 def _form(**kwargs) -> ActivityForm:

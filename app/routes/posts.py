@@ -1,23 +1,17 @@
 """Service posts for members: browse, claim a slot, release it."""
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..models import ServicePost
 from ..services import posts
-from ..services.scope import can_manage_org
 from .perform import perform
+from .loaders import visible_post
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 
 
-def load_visible(post_id: int) -> ServicePost:
-    """Open posts for everyone; closed ones only for organizers in scope."""
-    post = db.get_or_404(ServicePost, post_id)
-    if post.status != "open" and not (current_user.is_authenticated and can_manage_org(current_user, post.org)):
-        abort(404)
-    return post
 
 
 @bp.get("")
@@ -36,7 +30,7 @@ def _panel(post: ServicePost) -> dict:
 @bp.get("/<int:post_id>")
 def show(post_id: int):
     """A post's duties, its slots and the claim panel."""
-    return render_template("posts/show.html", **_panel(load_visible(post_id)))
+    return render_template("posts/show.html", **_panel(visible_post(post_id)))
 
 
 def _claim_panel(post_id: int):
@@ -49,7 +43,7 @@ def _claim_panel(post_id: int):
 @login_required
 def claim(post_id: int):
     """Claim one slot of the post."""
-    load_visible(post_id)
+    visible_post(post_id)
     return perform(lambda: posts.claim_post(current_user, post_id), _("You hold this post now. Thank you for serving!"),
                    url_for(".show", post_id=post_id), fragment=_claim_panel(post_id))
 
@@ -58,6 +52,6 @@ def claim(post_id: int):
 @login_required
 def release(post_id: int):
     """Give the slot back."""
-    load_visible(post_id)
+    visible_post(post_id)
     return perform(lambda: posts.release_post(current_user, post_id), _("You have released this post."),
                    url_for(".show", post_id=post_id), fragment=_claim_panel(post_id))

@@ -2,15 +2,12 @@
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..errors import error_response
-from ..extensions import db
-from ..models import Org
 from ..services import reports as report_service
 from ..services.exports import send_table
-from ..services.scope import org_in_scope
 from .guards import organizer_required
+from .loaders import scoped_org
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -20,9 +17,6 @@ def period_out_of_range(exc):
     return error_response(400, str(exc))
 
 
-def scoped_org(org_id: int) -> Org:
-    """The org if the organizer's scope covers it, else 404."""
-    return db.one_or_404(select(Org).where(Org.id == org_id, org_in_scope(current_user)))
 
 
 def asked_period() -> report_service.Period:

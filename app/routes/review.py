@@ -3,21 +3,16 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_wtf.csrf import generate_csrf
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..extensions import db
-from ..models import ServiceRecord
 from ..services import records
-from ..services.scope import record_in_scope
 from ..templating import labels
 from .guards import organizer_required
 from .perform import perform
+from .loaders import scoped_record
 
 bp = Blueprint("review", __name__, url_prefix="/manage/hours")
 
 
-def scoped_record(record_id: int) -> ServiceRecord:
-    return db.one_or_404(select(ServiceRecord).where(ServiceRecord.id == record_id, record_in_scope(current_user)))
 
 
 def shared() -> dict:

@@ -14,7 +14,7 @@ from ..services.exports import send_table
 from ..timeutil import to_local
 from ..templating import labels
 from .guards import organizer_required
-from .manage import scoped_activity
+from .loaders import scoped_activity
 
 bp = Blueprint("roster", __name__, url_prefix="/manage/activities")
 SHEET_ROWS = 25

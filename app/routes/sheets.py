@@ -1,15 +1,13 @@
 """The quarterly service sheet (服务登记卡): for the member, and for organizers of their branch."""
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..extensions import db
 from ..forms import SOURCE_LABELS
-from ..models import User
 from ..services.exports import send_table
-from ..services.scope import can_manage_org
 from ..services.sheets import parse_quarter, service_sheet
 from .guards import organizer_required
+from .loaders import scoped_member
 
 bp = Blueprint("sheets", __name__)
 
@@ -22,12 +20,6 @@ def mine():
     return render_template("sheets/show.html", sheet=sheet, own=True)
 
 
-def scoped_member(user_id: int) -> User:
-    """A member whose branch or home community the organizer manages, else 404."""
-    member = db.get_or_404(User, user_id)
-    if not any(org is not None and can_manage_org(current_user, org) for org in (member.branch, member.community)):
-        abort(404)
-    return member
 
 
 @bp.get("/reports/members/<int:user_id>/service-sheet")

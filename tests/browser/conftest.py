@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.extensions import db
 from app.models import Activity
-from app.seed import DEMO_PASSWORD, seed_demo
+from app.cli.seed import DEMO_PASSWORD, seed_demo
 
 CHROMIUM = os.environ.get("HONGXIN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Activity, User
-from app.seed import DEMO_PASSWORD
+from app.cli.seed import DEMO_PASSWORD
 from app.services import roster
 
 from .conftest import SCREENSHOTS

@@ -15,11 +15,11 @@ from flask import Flask
 from sqlalchemy import func, select, text
 from werkzeug.security import generate_password_hash
 
-from .extensions import db
-from .models import Activity, Grid, Org, PostClaim, RoleGrant, ServicePost, ServiceRecord, Signup, User
-from .models.base import utcnow
+from ..extensions import db
+from ..models import Activity, Grid, Org, PostClaim, RoleGrant, ServicePost, ServiceRecord, Signup, User
+from ..models.base import utcnow
 from .seed import DEMO_PASSWORD, seed_demo
-from .timeutil import from_local, local_today
+from ..timeutil import from_local, local_today
 
 FIRST_PHONE = 15000000000
 COMMUNITIES_PER_STREET = 6

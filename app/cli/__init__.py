@@ -1,15 +1,15 @@
-"""Command-line tools: seed-demo, seed-scale, create-admin, backup."""
+"""Command-line tools: seed-demo, seed-scale, create-admin, backup, tick."""
 import sqlite3
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 
-from .extensions import db
-from .services.accounts import create_account, find_by_phone, grant_role
-from .services.errors import DomainError
-from .services.passwords import check_password
-from .services.phones import normalize_phone
+from ..extensions import db
+from ..services.accounts import create_account, find_by_phone, grant_role
+from ..services.errors import DomainError
+from ..services.passwords import check_password
+from ..services.phones import normalize_phone
 
 
 def register(app: Flask) -> None:
@@ -46,6 +46,15 @@ def register(app: Flask) -> None:
             grant_role(user, "admin")
         db.session.commit()
         click.echo(f"Admin {user.name} ({user.masked_phone}) is ready.")
+
+    @app.cli.command("tick")
+    def tick():
+        """Do what is due now (reminders, allocations, case deadlines); running it twice does nothing twice."""
+        from ..models.base import utcnow
+        from ..services.tick import run_due
+
+        for name, count in run_due(utcnow()).items():
+            click.echo(f"{name}: {count}")
 
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False))

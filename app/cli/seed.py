@@ -5,10 +5,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from .extensions import db
-from .models import Activity, Grid, Org, PostClaim, RoleGrant, ServicePost, ServiceRecord, Signup, User
-from .models.base import utcnow
-from .timeutil import from_local, local_date, local_today, to_local
+from ..extensions import db
+from ..models import Activity, Grid, Org, PostClaim, RoleGrant, ServicePost, ServiceRecord, Signup, User
+from ..models.base import utcnow
+from ..timeutil import from_local, local_date, local_today, to_local
 
 DEMO_PASSWORD = "demo1234"
 
@@ -48,6 +48,19 @@ PEOPLE = [
     ("9", "周小梅", None, None, None, None),
 ]
 
+# The buildings of 西苑社区's seven grids (文锦西苑 is the estate of the gas dispute).
+GRID_BUILDINGS = [
+    ["文锦西苑 1 号楼", "文锦西苑 2 号楼", "文锦西苑 3 号楼", "12 号楼"],
+    ["西苑小区 4 号楼", "西苑小区 5 号楼", "西苑广场"],
+    ["西苑小区 6 号楼", "西苑小区 7 号楼"],
+    ["西苑小区 8 号楼", "西苑小区 9 号楼"],
+    ["馨苑 1 号楼", "馨苑 2 号楼"],
+    ["馨苑 3 号楼", "暖“新”之家驿站"],
+    ["西苑商业街"],
+]
+# phone suffix → index of the grid (of 西苑社区) the person lives in
+HOMES = {"2": 0, "3": 0, "4": 0, "5": 1, "6": 1, "9": 0}
+
 
 def _build_tree(node, parent, orgs):
     name, kind, children = node
@@ -73,7 +86,8 @@ def seed_demo() -> bool:
     orgs: dict[str, Org] = {}
     _build_tree(ORG_TREE, None, orgs)
     xiyuan = orgs["西苑社区"]
-    grids = [Grid(community=xiyuan, name=f"第{n}网格") for n in "一二三四五六七"]
+    grids = [Grid(community=xiyuan, name=f"第{n}网格", buildings="\n".join(buildings))
+             for n, buildings in zip("一二三四五六七", GRID_BUILDINGS)]
     db.session.add_all(grids)
     db.session.add(Grid(community=orgs["太和社区"], name="太和第一网格"))
 
@@ -90,6 +104,8 @@ def seed_demo() -> bool:
     db.session.flush()
     grant = next(g for g in people["2"].grants if g.role == "grid_worker")
     grant.grid_id = grids[0].id
+    for suffix, grid in HOMES.items():
+        people[suffix].grid_id = grids[grid].id
 
     organizer = people["1"]
     activities = [

@@ -1,0 +1,66 @@
+"""Every object a route loads by id from the URL, checked against the acting person's scope.
+
+One module so that no blueprint imports another, and each rule of who may see what is read in one
+place: out of scope is a 404, never a hint that the object exists.
+"""
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Activity, Org, ServicePost, ServiceRecord, User
+from ..services.scope import activity_in_scope, can_manage_org, org_in_scope, person_in_scope, record_in_scope
+
+
+def _manages(org: Org) -> bool:
+    return current_user.is_authenticated and can_manage_org(current_user, org)
+
+
+def visible_activity(activity_id: int) -> Activity:
+    """The activity if the person may see it: drafts only for organizers in scope."""
+    activity = db.get_or_404(Activity, activity_id)
+    if activity.status == "draft" and not _manages(activity.org):
+        abort(404)
+    return activity
+
+
+def visible_post(post_id: int) -> ServicePost:
+    """Open posts for everyone; closed ones only for organizers in scope."""
+    post = db.get_or_404(ServicePost, post_id)
+    if post.status != "open" and not _manages(post.org):
+        abort(404)
+    return post
+
+
+def scoped_activity(activity_id: int) -> Activity:
+    """The activity if the organizer's scope covers it."""
+    return db.one_or_404(select(Activity).where(Activity.id == activity_id, activity_in_scope(current_user)))
+
+
+def scoped_org(org_id: int) -> Org:
+    """The org if the organizer's scope covers it."""
+    return db.one_or_404(select(Org).where(Org.id == org_id, org_in_scope(current_user)))
+
+
+def scoped_person(user_id: int) -> User:
+    """The person if their branch or community is in my scope, or an org in it added them."""
+    return db.one_or_404(select(User).where(User.id == user_id, person_in_scope(current_user)))
+
+
+def scoped_member(user_id: int) -> User:
+    """A member whose branch or home community the organizer manages (their 双报到 sheet)."""
+    member = db.get_or_404(User, user_id)
+    if not any(org is not None and _manages(org) for org in (member.branch, member.community)):
+        abort(404)
+    return member
+
+
+def scoped_record(record_id: int) -> ServiceRecord:
+    """A service record the organizer may review."""
+    return db.one_or_404(select(ServiceRecord).where(ServiceRecord.id == record_id, record_in_scope(current_user)))
+
+
+def own_record(record_id: int) -> ServiceRecord:
+    """One of my own service records."""
+    return db.one_or_404(select(ServiceRecord).where(ServiceRecord.id == record_id,
+                                                     ServiceRecord.user_id == current_user.id))

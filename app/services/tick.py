@@ -1,0 +1,32 @@
+"""What falls due without a request (`flask tick`): each job does what is due at `now`, once.
+
+A job is `job(now) -> int` (how many things it did). It decides and writes in its own transaction,
+which `run_due` commits, and must do nothing the second time it runs for the same `now`: what it
+did is recorded in the rows it changed, never only in memory. Messages a job queues are sent after
+its commit, like a request's.
+"""
+from collections.abc import Callable
+from datetime import datetime
+
+from ..extensions import db
+from .errors import DomainError
+
+Job = Callable[[datetime], int]
+
+
+def due_jobs() -> list[tuple[str, Job]]:
+    """The jobs in the order they run (a job appends itself here where it is built)."""
+    return []
+
+
+def run_due(now: datetime) -> dict[str, int]:
+    """Run every job at `now`, each in its own transaction; one job's refusal leaves the others."""
+    done = {}
+    for name, job in due_jobs():
+        try:
+            done[name] = job(now)
+            db.session.commit()
+        except DomainError:
+            db.session.rollback()
+            done[name] = 0
+    return done
