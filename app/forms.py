@@ -9,6 +9,7 @@ from wtforms.fields import DateTimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
+from .labels import AUDIENCE_LABELS, KIND_LABELS
 from .models.activity import ACTIVITY_KINDS, AUDIENCES
 from .models.base import utcnow
 from .services.phones import normalize_phone
@@ -20,26 +21,6 @@ from .timeutil import FIRST_DAY, LAST_DAY, from_local, local_today, to_local
 
 TOO_LONG = _l("At most %(max)d characters, please.")
 
-KIND_LABELS = {
-    "cleanup": _l("Clean-up"),
-    "reading": _l("Reading club"),
-    "training": _l("Training"),
-    "education": _l("Education"),
-    "service": _l("Service"),
-    "meeting": _l("Meeting"),
-    "other": _l("Other"),
-}
-STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "published": _l("Published"),
-    "cancelled": _l("Cancelled"),
-    "closed": _l("Ended"),
-}
-SIGNUP_STATUS_LABELS = {"confirmed": _l("Confirmed"), "waitlisted": _l("Waitlisted"), "cancelled": _l("Cancelled")}
-ATTENDANCE_LABELS = {"unknown": _l("Not marked"), "attended": _l("Attended"), "absent": _l("Absent")}
-RECORD_STATUS_LABELS = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}
-SOURCE_LABELS = {"activity": _l("Activity"), "post": _l("Service post"), "manual": _l("Reported by hand")}
-AUDIENCE_LABELS = {"all": _l("Everyone"), "members": _l("Party members only")}
 
 
 def plain_text(form, field):

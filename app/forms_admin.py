@@ -6,14 +6,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from .forms import TOO_LONG, Form, PhoneField
+from .labels import MEMBER_TYPE_LABELS, ORG_KIND_LABELS, ROLE_LABELS
 from .models.org import ORG_KINDS
 from .models.user import MEMBER_TYPES
 
-ORG_KIND_LABELS = {"district": _l("District"), "street": _l("Street"), "community": _l("Community"),
-                   "branch": _l("Party branch"), "unit": _l("Co-building unit")}
-MEMBER_TYPE_LABELS = {"community": _l("Community party member"), "in_service": _l("In-service party member"),
-                      "retired": _l("Retired party member"), "flowing": _l("Flowing party member")}
-ROLE_LABELS = {"admin": _l("Administrator"), "organizer": _l("Organizer"), "grid_worker": _l("Grid worker")}
 
 
 def _name_field(label):
@@ -64,17 +60,3 @@ class ImportForm(Form):
                      render_kw={"accept": ".xlsx,.csv"})
 
 
-IMPORT_PROBLEMS = {
-    "name_missing": _l("No name"),
-    "name_too_long": _l("The name is longer than 50 characters"),
-    "name_control_characters": _l("The name holds invisible control characters"),
-    "bad_phone": _l("Not a mainland mobile number"),
-    "duplicate_phone": _l("The same phone as line %(line)s"),
-    "unknown_branch": _l("No party branch has this name"),
-    "branch_out_of_scope": _l("This branch is outside your scope"),
-    "ambiguous_branch": _l("Several branches have this name: write it as community/branch"),
-    "unknown_member_type": _l("Unknown member type (社区党员, 在职党员, 离退休党员 or 流动党员)"),
-    "protected": _l("This person cannot be changed by you; ask an administrator"),
-}
-IMPORT_ACTIONS = {"create": _l("New person"), "update": _l("Update: branch or member type"),
-                  "unchanged": _l("No change")}

@@ -8,6 +8,7 @@ from flask import Flask, g, request
 from flask_babel import format_datetime, get_locale, get_translations
 from flask_login import current_user
 
+from .labels import labels
 from .models.base import utcnow
 from .models.user import mask_phone
 from .timeutil import to_local
@@ -67,17 +68,6 @@ def _translations():
     if found is None:
         found = g._translations = get_translations()
     return found
-
-
-@lru_cache(maxsize=8)
-def labels(locale: str) -> dict[str, dict[str, str]]:
-    """The label tables translated once per language (a lazy string translates again at every use)."""
-    from . import forms
-
-    tables = {"kinds": forms.KIND_LABELS, "status_labels": forms.STATUS_LABELS,
-              "signup_status_labels": forms.SIGNUP_STATUS_LABELS, "attendance_labels": forms.ATTENDANCE_LABELS,
-              "record_status_labels": forms.RECORD_STATUS_LABELS, "source_labels": forms.SOURCE_LABELS}
-    return {name: {key: str(label) for key, label in table.items()} for name, table in tables.items()}
 
 
 def init_templating(app: Flask) -> None:

@@ -263,6 +263,25 @@ def community(make_org):
 
 
 @pytest.fixture
+def org(community):
+    """The community of the small tree."""
+    return community["community"]
+
+
+@pytest.fixture
+def organizer(org, make_user):
+    """An organizer of that community."""
+    return make_user(role="organizer", org=org)
+
+
+@pytest.fixture
+def tree(community, make_org):
+    """The small tree and another street's community (out of its organizers' scope) with its branch."""
+    other = make_org("太和社区", "community", parent=make_org("水泊寺街道", "street"))
+    return {**community, "other": other, "other_branch": make_org("太和社区党支部", "branch", parent=other)}
+
+
+@pytest.fixture
 def make_post(app):
     def make(org, slots=2, **kw):
         from app.models import ServicePost

@@ -71,6 +71,11 @@ class Activity(db.Model):
     def deadline(self) -> datetime:
         return self.signup_deadline or self.starts_at
 
+    def attendance_open(self, now: datetime, starts_at: datetime | None = None) -> bool:
+        """Attendance may be marked from an hour before the start (of the activity, or of one of its
+        class sessions), never earlier: people arrive early."""
+        return now >= (starts_at or self.starts_at) - ATTENDANCE_OPENS_BEFORE
+
     @property
     def seats_left(self) -> int | None:
         return None if self.capacity is None else max(self.capacity - self.confirmed_count, 0)

@@ -5,10 +5,9 @@ from datetime import datetime
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash
 
 from ..extensions import db
-from ..services.passwords import hash_password
+from ..passwords import hash_password, password_matches
 from .base import utcnow
 from .org import Grid, Org
 
@@ -90,7 +89,7 @@ class User(UserMixin, db.Model):
         self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return password_matches(self.password_hash, password)
 
     def rotate_session_token(self) -> None:
         self.session_token = secrets.token_hex(16)

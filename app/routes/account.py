@@ -1,48 +1,25 @@
 """My account: profile, password and phone changes, my data, closing the account, the privacy notice."""
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..database import write_lock_later
-from ..extensions import db
 from ..forms import ChangePasswordForm, ChangePhoneForm, CloseAccountForm
 from ..services import accounts, calendar
 from ..services.accounts import PRIVACY_VERSION
-from ..services.errors import DomainError
-from .auth import phone_asked, run_with_code
+from .perform import perform
+from .sign_in import account_page
 
 bp = Blueprint("account", __name__)
-
-
-def _page(status: int = 200, **forms):
-    forms.setdefault("password_form", ChangePasswordForm(prefix="pw"))
-    if "phone_form" not in forms:
-        forms["phone_form"] = ChangePhoneForm(phone=phone_asked())
-    forms.setdefault("close_form", CloseAccountForm(prefix="close"))
-    return render_template("account/show.html", **forms), status
 
 
 @bp.get("/me")
 @login_required
 def show():
     """My profile and the account's settings."""
-    return _page()
-
-
-def _apply(form, action, done: str, field: str, key: str):
-    if form.validate_on_submit():
-        try:
-            action()
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            getattr(form, field).errors = [*getattr(form, field).errors, str(exc)]
-        else:
-            flash(done, "success")
-            return redirect(url_for(".show"), 303)
-    return _page(422, **{key: form})
+    return account_page()
 
 
 @bp.post("/me/password")
@@ -56,7 +33,8 @@ def change_password():
         accounts.change_password(current_user, form.current.data, form.new.data)
         login_user(current_user._get_current_object())  # this device stays signed in, with the new token
 
-    return _apply(form, act, _("Your password is changed."), "current", "password_form")
+    done = perform(act, _("Your password is changed."), url_for(".show"), form=form, field="current")
+    return done or account_page(422, password_form=form)
 
 
 @bp.post("/me/phone")
@@ -65,11 +43,9 @@ def change_password():
 def change_phone():
     """Move my account to a new number, with my password and a code sent to that number."""
     form = ChangePhoneForm()
-    if form.validate() and run_with_code(form, lambda: accounts.change_phone(
-            current_user, form.password.data, form.phone.data, form.code.data) or True):
-        flash(_("Your phone number is changed."), "success")
-        return redirect(url_for(".show"), 303)
-    return _page(422, phone_form=form)
+    done = perform(lambda: accounts.change_phone(current_user, form.password.data, form.phone.data, form.code.data),
+                   _("Your phone number is changed."), url_for(".show"), form=form, field="phone")
+    return done or account_page(422, phone_form=form)
 
 
 @bp.get("/me/data.json")
@@ -87,18 +63,14 @@ def download_data():
 def close():
     """Close my account: personal data removed, hours kept as anonymous totals."""
     form = CloseAccountForm(prefix="close")
-    if form.validate_on_submit():
-        try:
-            accounts.close_account(current_user, form.password.data)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            form.password.errors = [*form.password.errors, str(exc)]
-        else:
-            logout_user()
-            flash(_("Your account is closed. Thank you for your service."), "info")
-            return redirect(url_for("main.home"), 303)
-    return _page(422, close_form=form)
+
+    def closed(_result):
+        logout_user()
+        return _("Your account is closed. Thank you for your service."), "info"
+
+    done = perform(lambda: accounts.close_account(current_user, form.password.data), closed, url_for("main.home"),
+                   form=form, field="password")
+    return done or account_page(422, close_form=form)
 
 
 @bp.get("/calendar/<token>.ics")

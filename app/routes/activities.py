@@ -1,5 +1,5 @@
 """Activities for everyone: the list, the detail, signing up and cancelling, the calendar file."""
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -11,16 +11,16 @@ from ..fragment_cache import fragment
 from ..freshness import activities_version
 from ..htmx import wants_fragment
 from ..forms import RegisterForm
-from ..models import Activity, Signup, User
+from ..models import Activity, Signup
+from ..labels import labels
 from ..models.activity import ACTIVITY_KINDS
 from ..services import classes, signups
 from ..models.base import utcnow
 from ..services.activities import ActivityFilter, list_changes_by_itself, visible_activities
 from ..services.calendar import calendar_file
-from ..services.errors import DomainError
 from ..services.scope import can_manage_org
-from ..templating import labels
-from .auth import phone_asked, register_from, throttled, too_many
+from .perform import perform
+from .sign_in import phone_asked, registration_wait, throttled, welcome
 from .loaders import visible_activity
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
@@ -67,7 +67,7 @@ def index():
 
 
 def _panel(activity: Activity) -> dict:
-    """What the signup panel shows: the counts and this person's latest signup."""
+    """What the signup panel shows: the counts, this person's latest signup and what they may do next."""
     signup = None
     if current_user.is_authenticated:
         signup = db.session.scalar(
@@ -75,11 +75,12 @@ def _panel(activity: Activity) -> dict:
             .order_by(Signup.created_at.desc(), Signup.id.desc()).limit(1)
         )
     position = signups.waitlist_position(signup) if signup else None
-    return {"activity": activity, "signup": signup, "position": position}
+    action = signups.next_action(current_user, activity, signup, utcnow())
+    return {"activity": activity, "signup": signup, "position": position, "action": action}
 
 
 def _show(activity: Activity, join_form: RegisterForm | None = None, status: int = 200):
-    can_manage = current_user.is_authenticated and can_manage_org(current_user, activity.org)
+    can_manage = can_manage_org(current_user, activity.org)
     completed = False
     if activity.sessions and current_user.is_authenticated:
         attended = classes.attended_counts(activity).get(current_user.id, 0)
@@ -102,40 +103,37 @@ def join(activity_id: int):
     if current_user.is_authenticated:
         return redirect(url_for(".show", activity_id=activity_id), 303)
     form = RegisterForm()
-    outcome = register_from(form)
-    if not isinstance(outcome, User):
-        if outcome:
-            flash(too_many(outcome), "error")
-            return throttled(_show(activity, form)[0], outcome)
-        return _show(activity, form, 422)
-    return _run(signups.sign_up, activity_id, _signed_up_message)
+    if wait := registration_wait():
+        return throttled(lambda: _show(activity, form)[0], wait)
+    done = perform(lambda: signups.join_activity(form.name.data, form.phone.data, form.password.data, form.code.data,
+                                                 activity_id),
+                   _joined, url_for(".show", activity_id=activity_id), fragment=_signup_panel(activity_id),
+                   form=form, field="name")
+    return done or _show(activity, form, 422)
 
 
-def _after_change(activity_id: int, status: int = 200):
-    """The signup panel for htmx (with the flash out of band), else back to the page."""
-    if wants_fragment():
-        activity = db.session.get(Activity, activity_id)
-        return render_template("activities/_signup_panel.html", oob_flash=True, **_panel(activity)), status
-    return redirect(url_for(".show", activity_id=activity_id), 303)
+def _joined(outcome):
+    user, found, signup = outcome
+    welcome(user, found)
+    return _signed_up_message(signup)
 
 
-def _run(action, activity_id: int, done: str):
+def _signup_panel(activity_id: int):
+    """The signup panel as it is now, with the flash out of band."""
+    return lambda _signup: render_template("activities/_signup_panel.html", oob_flash=True,
+                                           **_panel(db.session.get(Activity, activity_id)))
+
+
+def _run(action, activity_id: int, done):
     visible_activity(activity_id)
-    try:
-        signup = action(current_user, activity_id)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _after_change(activity_id, 409)
-    flash(done(signup), "info" if signup.status == "waitlisted" else "success")
-    return _after_change(activity_id)
+    return perform(lambda: action(current_user, activity_id), done, url_for(".show", activity_id=activity_id),
+                   fragment=_signup_panel(activity_id))
 
 
-def _signed_up_message(signup: Signup) -> str:
+def _signed_up_message(signup: Signup) -> tuple[str, str]:
     if signup.status == "confirmed":
-        return _("You are signed up. See you there!")
-    return _("The activity is full: you are on the waitlist, number %(n)d.", n=signups.waitlist_position(signup))
+        return _("You are signed up. See you there!"), "success"
+    return _("The activity is full: you are on the waitlist, number %(n)d.", n=signups.waitlist_position(signup)), "info"
 
 
 @bp.post("/<int:activity_id>/signup")
@@ -149,7 +147,7 @@ def sign_up(activity_id: int):
 @login_required
 def cancel(activity_id: int):
     """Give up a seat or a waitlist place."""
-    return _run(signups.cancel_signup, activity_id, lambda _s: _("Your signup is cancelled."))
+    return _run(signups.cancel_signup, activity_id, _("Your signup is cancelled."))
 
 
 @bp.get("/<int:activity_id>.ics")

@@ -1,40 +1,24 @@
 """Administration of the org tree, grids and role grants, for admins and organizers within their scope."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ..errors import error_response
 from ..extensions import db
-from ..forms_admin import ORG_KIND_LABELS, ROLE_LABELS, AdminGrantForm, GrantForm, GridNameForm, OrgForm, OrgNameForm
-from ..htmx import wants_fragment
-from ..models import Grid, Org, RoleGrant
+from ..labels import ORG_KIND_LABELS, ROLE_LABELS
+from ..forms_admin import AdminGrantForm, GrantForm, GridNameForm, OrgForm, OrgNameForm
+from ..models import Org
 from ..services import orgs as org_service
 from ..services import people
-from ..services.errors import DomainError
 from ..urls import safe_next
 from .guards import organizer_required
-from .loaders import scoped_org
+from .loaders import scoped_grant, scoped_grid, scoped_org
+from .perform import perform
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-
-
-def apply_form(form, field: str, action, done: str, back):
-    """Validate, run the service and commit; a refusal becomes an error on `field` (None is returned)."""
-    if form.validate_on_submit():
-        try:
-            result = action()
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            getattr(form, field).errors = [*getattr(form, field).errors, str(exc)]
-        else:
-            flash(done, "success")
-            return redirect(back(result) if callable(back) else back, 303)
-    return None
 
 
 def _org_form(**kwargs) -> OrgForm:
@@ -66,9 +50,9 @@ def orgs():
 def create_org():
     """Add an org under one I manage."""
     form = _org_form()
-    done = apply_form(form, "name", lambda: org_service.create_org(current_user, form.name.data, form.kind.data,
-                                                                  form.parent_id.data or None),
-                      _("The organization is added."), lambda org: url_for(".org", org_id=org.id))
+    done = perform(lambda: org_service.create_org(current_user, form.name.data, form.kind.data,
+                                                 form.parent_id.data or None),
+                   _("The organization is added."), lambda org: url_for(".org", org_id=org.id), form=form, field="name")
     return done or _orgs_page(422, org_form=form)
 
 
@@ -103,8 +87,8 @@ def rename_org(org_id: int):
     """Rename an org."""
     org = scoped_org(org_id)
     form = OrgNameForm(prefix="org")
-    done = apply_form(form, "name", lambda: org_service.rename_org(current_user, org_id, form.name.data),
-                      _("The name is saved."), url_for(".org", org_id=org_id))
+    done = perform(lambda: org_service.rename_org(current_user, org_id, form.name.data),
+                   _("The name is saved."), url_for(".org", org_id=org_id), form=form, field="name")
     return done or _org_page(org, 422, rename_form=form)
 
 
@@ -114,8 +98,8 @@ def add_grid(org_id: int):
     """Add a grid to a community."""
     org = scoped_org(org_id)
     form = GridNameForm(prefix="grid")
-    done = apply_form(form, "name", lambda: org_service.add_grid(current_user, org_id, form.name.data),
-                      _("The grid is added."), url_for(".org", org_id=org_id))
+    done = perform(lambda: org_service.add_grid(current_user, org_id, form.name.data),
+                   _("The grid is added."), url_for(".org", org_id=org_id), form=form, field="name")
     return done or _org_page(org, 422, grid_form=form)
 
 
@@ -123,10 +107,10 @@ def add_grid(org_id: int):
 @organizer_required
 def rename_grid(grid_id: int):
     """Rename a grid."""
-    grid = db.one_or_404(select(Grid).where(Grid.id == grid_id, org_service.grid_in_scope(current_user)))
+    grid = scoped_grid(grid_id)
     form = GridNameForm(prefix=f"grid{grid_id}")
-    done = apply_form(form, "name", lambda: org_service.rename_grid(current_user, grid_id, form.name.data),
-                      _("The name is saved."), url_for(".org", org_id=grid.community_id))
+    done = perform(lambda: org_service.rename_grid(current_user, grid_id, form.name.data),
+                   _("The name is saved."), url_for(".org", org_id=grid.community_id), form=form, field="name")
     return done or _org_page(grid.community, 422, grid_forms={grid_id: form})
 
 
@@ -136,9 +120,9 @@ def grant(org_id: int):
     """Give someone, by phone, a role over this org."""
     org = scoped_org(org_id)
     form = _grant_form(org)
-    done = apply_form(form, "phone", lambda: people.grant_person_role(current_user, form.phone.data, form.role.data,
-                                                                      org_id, form.grid_id.data or None),
-                      _("The role is granted."), url_for(".org", org_id=org_id))
+    done = perform(lambda: people.grant_person_role(current_user, form.phone.data, form.role.data, org_id,
+                                                   form.grid_id.data or None),
+                   _("The role is granted."), url_for(".org", org_id=org_id), form=form, field="phone")
     return done or _org_page(org, 422, grant_form=form)
 
 
@@ -149,8 +133,8 @@ def grant_admin():
     if not current_user.is_admin:
         abort(403)
     form = AdminGrantForm(prefix="admin")
-    done = apply_form(form, "phone", lambda: people.grant_person_role(current_user, form.phone.data, "admin"),
-                      _("The role is granted."), url_for(".orgs"))
+    done = perform(lambda: people.grant_person_role(current_user, form.phone.data, "admin"),
+                   _("The role is granted."), url_for(".orgs"), form=form, field="phone")
     return done or _orgs_page(422, admin_form=form)
 
 
@@ -158,18 +142,7 @@ def grant_admin():
 @organizer_required
 def revoke(grant_id: int):
     """Take a role away; the row disappears for htmx, else back to the page."""
-    role_grant = db.one_or_404(select(RoleGrant).where(RoleGrant.id == grant_id, people.grant_in_scope(current_user)))
+    role_grant = scoped_grant(grant_id)
     back = safe_next(request.form.get("next")) or url_for(".orgs")
-    try:
-        people.revoke_grant(current_user, role_grant)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        if wants_fragment():
-            return error_response(409, str(exc))
-        flash(str(exc), "error")
-        return redirect(back, 303)
-    flash(_("The role is revoked."), "success")
-    if wants_fragment():
-        return render_template("_flash.html", oob_flash=True)
-    return redirect(back, 303)
+    return perform(lambda: people.revoke_grant(current_user, role_grant), _("The role is revoked."), back,
+                   fragment=lambda _r: render_template("_flash.html", oob_flash=True), reread=False)

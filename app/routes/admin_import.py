@@ -1,25 +1,16 @@
 """Importing party members from a roster: upload, a preview of every row, then the import in steps."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..errors import error_response
-from ..extensions import db
-from ..forms_admin import IMPORT_ACTIONS, IMPORT_PROBLEMS, MEMBER_TYPE_LABELS, ImportForm
-from ..htmx import wants_fragment
-from ..models import ImportJob
+from ..forms_admin import ImportForm
+from ..labels import IMPORT_ACTIONS, IMPORT_PROBLEMS, MEMBER_TYPE_LABELS
 from ..services import imports
-from ..services.errors import DomainError
-from .admin import apply_form
 from .guards import organizer_required
+from .loaders import my_import
+from .perform import perform
 
 bp = Blueprint("admin_import", __name__, url_prefix="/admin/import")
-
-
-def my_job(job_id: int) -> ImportJob:
-    """An import job of the person asking, else 404."""
-    return db.one_or_404(select(ImportJob).where(ImportJob.id == job_id, ImportJob.created_by_id == current_user.id))
 
 
 @bp.get("")
@@ -39,8 +30,8 @@ def upload():
         upload = form.file.data
         return imports.create_import(current_user, upload.filename, imports.read_upload(upload.stream))
 
-    done = apply_form(form, "file", read, _("The file is checked. Nothing is imported yet: look at the rows below."),
-                      lambda job: url_for(".show", job_id=job.id))
+    done = perform(read, _("The file is checked. Nothing is imported yet: look at the rows below."),
+                   lambda job: url_for(".show", job_id=job.id), form=form, field="file")
     return done or (render_template("admin/import_new.html", form=form), 422)
 
 
@@ -48,7 +39,7 @@ def upload():
 @organizer_required
 def show(job_id: int):
     """The preview of an import, its progress, or its result."""
-    job = my_job(job_id)
+    job = my_import(job_id)
     rows, counts = imports.preview(job)
     return render_template("admin/import_show.html", job=job, rows=rows, counts=counts, problems=IMPORT_PROBLEMS,
                            actions=IMPORT_ACTIONS, member_type_labels=MEMBER_TYPE_LABELS)
@@ -58,16 +49,6 @@ def show(job_id: int):
 @organizer_required
 def step(job_id: int):
     """Import the next chunk of rows; htmx gets the progress bar, which asks for the next step itself."""
-    my_job(job_id)
-    try:
-        job = imports.run_import_step(current_user, job_id)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        if wants_fragment():
-            return error_response(409, str(exc))
-        flash(str(exc), "error")
-        return redirect(url_for(".show", job_id=job_id), 303)
-    if wants_fragment():
-        return render_template("admin/_import_progress.html", job=job)
-    return redirect(url_for(".show", job_id=job_id), 303)
+    my_import(job_id)
+    return perform(lambda: imports.run_import_step(current_user, job_id), None, url_for(".show", job_id=job_id),
+                   fragment=lambda job: render_template("admin/_import_progress.html", job=job), reread=False)

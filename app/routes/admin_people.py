@@ -1,19 +1,19 @@
 """People in my scope: search, a person's record, branch and member type, deactivation."""
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from ..extensions import db
-from ..forms_admin import MEMBER_TYPE_LABELS, ROLE_LABELS, MembershipForm
+from ..forms_admin import MembershipForm
+from ..labels import MEMBER_TYPE_LABELS, ROLE_LABELS
 from ..htmx import wants_fragment
 from ..models import User
 from ..models.user import ACCOUNT_STATES
 from ..services import people
-from ..services.errors import DomainError
-from .admin import apply_form
+from ..services.scope import can_manage_person
 from .guards import organizer_required
 from .loaders import scoped_person
+from .perform import perform
 
 bp = Blueprint("admin_people", __name__, url_prefix="/admin/people")
 
@@ -46,7 +46,7 @@ def _page(person: User, status: int = 200, form: MembershipForm | None = None):
                                     member_type=person.member_type or "")
     grants = people.person_grants(current_user, person)
     return render_template("admin/person.html", person=person, summary=people.profile_summary(person), form=form,
-                           grants=grants, can_manage=people.can_manage_person(current_user, person),
+                           grants=grants, can_manage=can_manage_person(current_user, person),
                            member_type_labels=MEMBER_TYPE_LABELS, role_labels=ROLE_LABELS), status
 
 
@@ -63,23 +63,15 @@ def change_membership(user_id: int):
     """Move a person to another branch or change their member type."""
     person = scoped_person(user_id)
     form = _membership_form(person)
-    done = apply_form(form, "branch_id",
-                      lambda: people.change_membership(current_user, person, form.branch_id.data or None,
-                                                       form.member_type.data or None),
-                      _("The membership is saved."), url_for(".show", user_id=user_id))
+    done = perform(lambda: people.change_membership(current_user, person, form.branch_id.data or None,
+                                                    form.member_type.data or None),
+                   _("The membership is saved."), url_for(".show", user_id=user_id), form=form, field="branch_id")
     return done or _page(person, 422, form)
 
 
 def _switch(user_id: int, action, done: str):
     person = scoped_person(user_id)
-    try:
-        action(current_user, person)
-        db.session.commit()
-        flash(done, "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    return redirect(url_for(".show", user_id=user_id), 303)
+    return perform(lambda: action(current_user, person), done, url_for(".show", user_id=user_id))
 
 
 @bp.post("/<int:user_id>/deactivate")
@@ -101,13 +93,11 @@ def reactivate(user_id: int):
 def issue_code(user_id: int):
     """A one-time code (activation or reset) for someone who cannot get an SMS, shown this once to print."""
     person = scoped_person(user_id)
-    try:
-        code = people.issue_person_code(current_user, person)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".show", user_id=user_id), 303)
+    return perform(lambda: people.issue_person_code(current_user, person), None, url_for(".show", user_id=user_id),
+                   answer=lambda code: _code_page(person, code))
+
+
+def _code_page(person: User, code: str):
     response = make_response(render_template("admin/person_code.html", person=person, code=code))
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -9,12 +9,13 @@ from ..forms import CodeForm, LoginForm, RegisterForm, ResetForm
 from ..htmx import wants_fragment
 from ..models import User
 from ..services import accounts, throttle
-from ..services.codes import WrongCode, void_codes
-from ..services.errors import DomainError, WrongPassword
+from ..services.codes import void_codes
 from ..services.phones import normalize_phone
 from ..services.sms import SmsFailed, send_sms
 from ..services.throttle import count_attempt, wait_seconds
 from ..urls import safe_next
+from .perform import perform
+from .sign_in import account_page, client_address, phone_asked, registration_wait, throttled, too_many, welcome
 
 bp = Blueprint("auth", __name__)
 FORMS = {"register": RegisterForm, "login": LoginForm, "reset": ResetForm}
@@ -22,56 +23,15 @@ FORMS = {"register": RegisterForm, "login": LoginForm, "reset": ResetForm}
 PAGES = {"register": "auth.register", "login": "auth.login", "reset": "auth.reset", "phone": "account.show"}
 
 
-def phone_asked() -> str | None:
-    """The phone a code was just sent to from a page without JavaScript, to fill that page in once.
-
-    Kept in the session, not the URL, so the number never lands in a proxy's access log.
-    """
-    return session.pop("code_phone", None)
+def _next_page() -> str:
+    return safe_next(request.args.get("next")) or url_for("main.home")
 
 
-def _address() -> str:
-    return request.remote_addr or "-"
-
-
-def too_many(wait: int) -> str:
-    return _("Too many attempts. Please try again in %(seconds)d seconds.", seconds=wait)
-
-
-def throttled(body, wait: int):
-    """A 429 answer with the form, saying when to try again, and Retry-After."""
-    response = make_response(body, 429)
-    response.headers["Retry-After"] = str(wait)
-    return response
-
-
-def _throttled(form, template: str, wait: int):
-    flash(too_many(wait), "error")
-    return throttled(render_template(template, form=form), wait)
-
-
-def run_with_code(form, action, field: str = "phone"):
-    """Run a service that spends a code and commit; None with the error on the form when it fails.
-
-    A wrong code is committed too: its try must count.
-    """
-    try:
-        result = action()
-        db.session.commit()
-        return result
-    except WrongCode as exc:
-        db.session.commit()
-        form.code.errors = [*form.code.errors, str(exc)]
-    except DomainError as exc:
-        db.session.rollback()
-        target = form.password if isinstance(exc, WrongPassword) else getattr(form, field)
-        target.errors = [*target.errors, str(exc)]
-    return None
-
-
-def _signed_in(user: User, remember: bool = False):
+def _signed_in(user: User, remember: bool = False, phone: str | None = None):
+    if phone:
+        throttle.login_succeeded(phone)
     login_user(user, remember=remember)
-    return redirect(safe_next(request.args.get("next")) or url_for("main.home"), 303)
+    return redirect(_next_page(), 303)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -81,21 +41,25 @@ def login():
     if request.method == "GET":
         return render_template("auth/login.html", form=LoginForm(phone=phone_asked()))
     form = LoginForm()
-    address, phone = _address(), normalize_phone(form.phone.data or "")
+    address, phone = client_address(), normalize_phone(form.phone.data or "")
     if wait := throttle.login_wait(address, phone):
-        return _throttled(form, "auth/login.html", wait)
-    if form.validate():
-        if form.code.data:
-            user = run_with_code(form, lambda: accounts.sign_in_with_code(phone, form.code.data))
-        else:
-            user = accounts.authenticate(phone, form.password.data)
-        if user is not None:
-            throttle.login_succeeded(phone)
-            return _signed_in(user, form.remember.data)
+        return throttled(lambda: render_template("auth/login.html", form=form), wait)
+    if signed_in := _sign_in(form, phone):
+        return signed_in
     throttle.login_failed(address, phone)
     flash(_("The phone number or code is not right.") if form.code.data
           else _("The phone number or password is not right."), "error")
     return render_template("auth/login.html", form=form), 422
+
+
+def _sign_in(form: LoginForm, phone: str):
+    """The answer to a right code or password (signed in), else None."""
+    remember = form.remember.data
+    if form.code.data:
+        return perform(lambda: accounts.sign_in_with_code(phone, form.code.data), None, form=form, field="phone",
+                       answer=lambda user: _signed_in(user, remember, phone))
+    user = accounts.authenticate(phone, form.password.data) if form.validate() else None
+    return user and _signed_in(user, remember, phone)
 
 
 @bp.post("/logout")
@@ -120,8 +84,7 @@ def _code_answer(purpose: str, phone: str | None, status: int, message: str, wai
     else:
         flash(message, "error")
         if purpose == "phone":
-            from .account import _page
-            response = make_response(*_page(status))
+            response = make_response(*account_page(status))
         else:
             form = FORMS[purpose](formdata=None, phone=phone)
             response = make_response(render_template(f"auth/{purpose}.html", form=form), status)
@@ -129,6 +92,18 @@ def _code_answer(purpose: str, phone: str | None, status: int, message: str, wai
         response.headers["Retry-After"] = str(wait)
     response.vary.add("HX-Request")
     return response
+
+
+def _code_wait(phone: str) -> int:
+    """Seconds before a code may go to this phone or from this address again (0: now, and it counts)."""
+    config = current_app.config
+    limits = [("code-phone", [phone], config["CODE_PHONE_RATE_LIMIT"]),
+              ("code-address", [client_address()], config["CODE_ADDRESS_RATE_LIMIT"])]
+    if wait := max(wait_seconds(*limit) for limit in limits):
+        return wait
+    for limit in limits:
+        count_attempt(*limit)
+    return 0
 
 
 @bp.post("/codes")
@@ -142,13 +117,9 @@ def send_code():
     if not form.validate():
         errors = [e for f in (form.phone, form.purpose) for e in f.errors]
         return _code_answer(purpose, None, 422, " ".join(map(str, errors)))
-    phone, config = form.phone.data, current_app.config
-    limits = [("code-phone", [phone], config["CODE_PHONE_RATE_LIMIT"]),
-              ("code-address", [_address()], config["CODE_ADDRESS_RATE_LIMIT"])]
-    if wait := max(wait_seconds(*limit) for limit in limits):
+    phone = form.phone.data
+    if wait := _code_wait(phone):
         return _code_answer(purpose, phone, 429, too_many(wait), wait)
-    for limit in limits:
-        count_attempt(*limit)
     sms = accounts.request_code(phone, purpose)
     db.session.commit()
     if sms is not None:
@@ -158,34 +129,17 @@ def send_code():
             void_codes(phone, purpose)
             db.session.commit()
             return _code_answer(purpose, phone, 503, str(exc))
+    return _code_answer(purpose, phone, 200, _sent_message(sms))
+
+
+def _sent_message(sms) -> str:
+    """The same whether or not a text went; in development, with the code shown."""
+    config = current_app.config
     message = _("If this number can receive it, a text message is on its way. A code is valid for 10 minutes.")
     if sms is not None and "code" in sms.params and config["SMS_BACKEND"] == "outbox" and (
             config["SMS_SHOW_CODES"] or current_app.debug):
         message += " " + _("(Development: the code is %(code)s.)", code=sms.params["code"])
-    return _code_answer(purpose, phone, 200, message)
-
-
-def register_from(form: RegisterForm):
-    """Throttle, validate and create the account from a registration form, signed in.
-
-    Returns the new user, or the seconds to wait when throttled (0 with form errors set).
-    """
-    limits, keys = current_app.config["REGISTER_RATE_LIMIT"], [_address()]
-    if wait := wait_seconds("register", keys, limits):
-        return wait
-    count_attempt("register", keys, limits)
-    if not form.validate():
-        return 0
-    outcome = run_with_code(form, lambda: accounts.register_user(form.name.data, form.phone.data, form.password.data,
-                                                                 form.code.data))
-    if outcome is None:
-        return 0
-    user, found = outcome
-    login_user(user)
-    flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
-    if found:
-        flash(_("We found the records kept for this number (walk-ins, imports): they are in your account now."), "info")
-    return user
+    return message
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -195,12 +149,11 @@ def register():
     if request.method == "GET":
         return render_template("auth/register.html", form=RegisterForm(phone=phone_asked()))
     form = RegisterForm()
-    outcome = register_from(form)
-    if isinstance(outcome, User):
-        return redirect(safe_next(request.args.get("next")) or url_for("main.home"), 303)
-    if outcome:
-        return _throttled(form, "auth/register.html", outcome)
-    return render_template("auth/register.html", form=form), 422
+    if wait := registration_wait():
+        return throttled(lambda: render_template("auth/register.html", form=form), wait)
+    done = perform(lambda: accounts.register_user(form.name.data, form.phone.data, form.password.data, form.code.data),
+                   lambda outcome: welcome(*outcome), lambda _outcome: _next_page(), form=form, field="phone")
+    return done or (render_template("auth/register.html", form=form), 422)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -210,13 +163,9 @@ def reset():
     if request.method == "GET":
         return render_template("auth/reset.html", form=ResetForm(phone=phone_asked()))
     form = ResetForm()
-    limits, keys = current_app.config["REGISTER_RATE_LIMIT"], [_address()]
-    if wait := wait_seconds("reset", keys, limits):
-        return _throttled(form, "auth/reset.html", wait)
-    count_attempt("reset", keys, limits)
-    if form.validate():
-        user = run_with_code(form, lambda: accounts.reset_password(form.phone.data, form.code.data, form.password.data))
-        if user is not None:
-            flash(_("Your password is changed, and you are signed in. Other devices were signed out."), "success")
-            return _signed_in(user)
-    return render_template("auth/reset.html", form=form), 422
+    if wait := registration_wait("reset"):
+        return throttled(lambda: render_template("auth/reset.html", form=form), wait)
+    done = perform(lambda: accounts.reset_password(form.phone.data, form.code.data, form.password.data),
+                   _("Your password is changed, and you are signed in. Other devices were signed out."),
+                   form=form, field="phone", answer=_signed_in)
+    return done or (render_template("auth/reset.html", form=form), 422)

@@ -1,16 +1,15 @@
 """Check-in without an app: the organizer shows a changing QR code, members scan it."""
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..extensions import db
 from ..htmx import wants_fragment
-from ..models import Activity
 from ..services import checkin
 from ..services.certificates import qr_svg
 from ..services.errors import DomainError
 from .guards import organizer_required
-from .loaders import scoped_activity
+from .loaders import published_activity, scoped_activity
+from .perform import perform
 
 bp = Blueprint("checkin", __name__)
 
@@ -27,35 +26,24 @@ def code(activity_id: int):
     return render_template("checkin/_qr.html" if wants_fragment() else "checkin/code.html", **context)
 
 
-def _activity(activity_id: int) -> Activity:
-    activity = db.get_or_404(Activity, activity_id)
-    if activity.status == "draft":
-        abort(404)
-    return activity
-
-
 @bp.get("/activities/<int:activity_id>/checkin/<code>")
 @login_required
 def confirm(activity_id: int, code: str):
     """After scanning: one tap to check in (a GET never changes anything)."""
-    activity = _activity(activity_id)
+    activity = published_activity(activity_id)
     error = None
     try:
         checkin.verify_code(activity, code)
     except DomainError as exc:
         error = str(exc)
-    return render_template("checkin/confirm.html", activity=activity, code=code, error=error), 200 if error is None else 409
+    return render_template("checkin/confirm.html", activity=activity, code=code, error=error), 200 if error is None else 422
 
 
 @bp.post("/activities/<int:activity_id>/checkin/<code>")
 @login_required
 def check_in(activity_id: int, code: str):
     """Check the signed-in person in as attended."""
-    activity = _activity(activity_id)
-    try:
-        checkin.check_in(current_user, activity, code)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        return render_template("checkin/confirm.html", activity=activity, code=code, error=str(exc)), 409
-    return render_template("checkin/done.html", activity=activity, message=_("You are checked in. Welcome!"))
+    activity = published_activity(activity_id)
+    return perform(lambda: checkin.check_in(current_user, activity, code), None, answer=lambda _r: render_template(
+        "checkin/done.html", activity=activity, message=_("You are checked in. Welcome!")),
+        refused=lambda error: (render_template("checkin/confirm.html", activity=activity, code=code, error=error), 422))

@@ -1,22 +1,21 @@
 """Training classes: sessions, attendance per session, completion and its certificate."""
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..errors import error_response
 from ..extensions import db
 from ..forms import CompletionForm, SessionForm
-from ..htmx import wants_fragment
-from ..models import ActivitySession, Signup
+from ..models import Signup
 from ..services import classes
 from ..services.errors import DomainError
 from ..timeutil import from_local
 from .guards import organizer_required
-from .loaders import visible_activity, scoped_activity
+from .loaders import scoped_activity, scoped_session, visible_activity
+from .perform import perform
 
 bp = Blueprint("classes", __name__)
 
@@ -34,26 +33,18 @@ def sessions(activity_id: int):
     """The sessions of a class; add one."""
     activity = scoped_activity(activity_id)
     form = SessionForm()
-    if not form.validate_on_submit():
-        return _sessions_page(activity, form, status=422 if request.method == "POST" else 200)
-    try:
-        classes.add_session(current_user, activity.id, from_local(form.starts_at.data), from_local(form.ends_at.data))
-        db.session.commit()
-        flash(_("The session is added."), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    return redirect(url_for(".sessions", activity_id=activity_id), 303)
+    done = perform(
+        lambda: classes.add_session(current_user, activity.id, from_local(form.starts_at.data), from_local(form.ends_at.data)),
+        _("The session is added."), url_for(".sessions", activity_id=activity_id), form=form, field="starts_at")
+    return done or _sessions_page(activity, form, status=422 if request.method == "POST" else 200)
 
 
 @bp.post("/manage/activities/<int:activity_id>/sessions/<int:session_id>/delete")
 @organizer_required
 def remove_session(activity_id: int, session_id: int):
     scoped_activity(activity_id)
-    classes.remove_session(current_user, activity_id, session_id)
-    db.session.commit()
-    flash(_("The session is removed."), "success")
-    return redirect(url_for(".sessions", activity_id=activity_id), 303)
+    return perform(lambda: classes.remove_session(current_user, activity_id, session_id), _("The session is removed."),
+                   url_for(".sessions", activity_id=activity_id))
 
 
 @bp.post("/manage/activities/<int:activity_id>/completion")
@@ -62,18 +53,9 @@ def completion_share(activity_id: int):
     """The share of sessions a person must attend to complete the class."""
     activity = scoped_activity(activity_id)
     form = CompletionForm()
-    if not form.validate_on_submit():
-        return _sessions_page(activity, completion_form=form, status=422)
-    classes.set_completion_share(current_user, activity, Decimal(form.percent.data) / 100)
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return redirect(url_for(".sessions", activity_id=activity_id), 303)
-
-
-def _scoped_session(activity_id: int, session_id: int) -> ActivitySession:
-    scoped_activity(activity_id)
-    return db.one_or_404(select(ActivitySession).where(ActivitySession.id == session_id,
-                                                       ActivitySession.activity_id == activity_id))
+    done = perform(lambda: classes.set_completion_share(current_user, activity, Decimal(form.percent.data) / 100),
+                   _("Saved."), url_for(".sessions", activity_id=activity_id), form=form, field="percent")
+    return done or _sessions_page(activity, completion_form=form, status=422)
 
 
 def _confirmed(activity_id: int) -> list[Signup]:
@@ -85,7 +67,7 @@ def _confirmed(activity_id: int) -> list[Signup]:
 @organizer_required
 def session_roster(activity_id: int, session_id: int):
     """Attendance for one session, marked in place."""
-    session = _scoped_session(activity_id, session_id)
+    session = scoped_session(activity_id, session_id)
     return render_template("classes/session_roster.html", session=session, activity=session.activity,
                            rows=_confirmed(activity_id), marks=classes.session_marks(session))
 
@@ -94,25 +76,22 @@ def session_roster(activity_id: int, session_id: int):
 @organizer_required
 def mark_session(activity_id: int, session_id: int):
     """Mark one person at one session."""
-    session = _scoped_session(activity_id, session_id)
+    session = scoped_session(activity_id, session_id)
     user_id, attended = request.form.get("user_id", type=int), request.form.get("attended")
-    try:
+
+    def mark():
         if user_id is None or not 0 < user_id < 2**31 or attended not in ("yes", "no"):
             raise DomainError(_("Choose a person and attended or absent."))
         classes.mark_session(current_user, session, user_id, attended == "yes")
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        if wants_fragment():
-            return error_response(409, str(exc))
-        flash(str(exc), "error")
-        return redirect(url_for(".session_roster", activity_id=activity_id, session_id=session_id), 303)
-    if wants_fragment():
+
+    def row(_result):
         signup = db.session.scalar(select(Signup).where(Signup.activity_id == activity_id, Signup.user_id == user_id,
                                                         Signup.status == "confirmed"))
         return render_template("classes/_session_row.html", s=signup, session=session,
                                marks=classes.session_marks(session))
-    return redirect(url_for(".session_roster", activity_id=activity_id, session_id=session_id), 303)
+
+    return perform(mark, None, url_for(".session_roster", activity_id=activity_id, session_id=session_id),
+                   fragment=row, reread=False)
 
 
 @bp.get("/activities/<int:activity_id>/completion")

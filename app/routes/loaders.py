@@ -8,12 +8,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Activity, Org, ServicePost, ServiceRecord, User
-from ..services.scope import activity_in_scope, can_manage_org, org_in_scope, person_in_scope, record_in_scope
+from ..models import Activity, ActivitySession, Grid, ImportJob, Org, RoleGrant, ServicePost, ServiceRecord, User
+from ..services.scope import (activity_in_scope, can_manage_org, grant_in_scope, grid_in_scope, org_in_scope,
+                              person_in_scope, record_in_scope)
 
 
 def _manages(org: Org) -> bool:
-    return current_user.is_authenticated and can_manage_org(current_user, org)
+    return can_manage_org(current_user, org)
 
 
 def visible_activity(activity_id: int) -> Activity:
@@ -64,3 +65,33 @@ def own_record(record_id: int) -> ServiceRecord:
     """One of my own service records."""
     return db.one_or_404(select(ServiceRecord).where(ServiceRecord.id == record_id,
                                                      ServiceRecord.user_id == current_user.id))
+
+
+def published_activity(activity_id: int) -> Activity:
+    """An activity that is not a draft (the check-in pages: scanned by people, not organizers)."""
+    activity = db.get_or_404(Activity, activity_id)
+    if activity.status == "draft":
+        abort(404)
+    return activity
+
+
+def scoped_session(activity_id: int, session_id: int) -> ActivitySession:
+    """A class session of an activity in the organizer's scope."""
+    scoped_activity(activity_id)
+    return db.one_or_404(select(ActivitySession).where(ActivitySession.id == session_id,
+                                                       ActivitySession.activity_id == activity_id))
+
+
+def scoped_grid(grid_id: int) -> Grid:
+    """A grid whose community the organizer manages."""
+    return db.one_or_404(select(Grid).where(Grid.id == grid_id, grid_in_scope(current_user)))
+
+
+def scoped_grant(grant_id: int) -> RoleGrant:
+    """A role grant on an org the organizer manages (any, for admins)."""
+    return db.one_or_404(select(RoleGrant).where(RoleGrant.id == grant_id, grant_in_scope(current_user)))
+
+
+def my_import(job_id: int) -> ImportJob:
+    """An import job of the person asking."""
+    return db.one_or_404(select(ImportJob).where(ImportJob.id == job_id, ImportJob.created_by_id == current_user.id))

@@ -17,6 +17,7 @@ from ..services.errors import ActivityNotEditable, DomainError
 from ..services.scope import activity_in_scope, managed_orgs
 from .guards import organizer_required
 from .loaders import scoped_activity
+from .perform import perform
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -43,19 +44,17 @@ def activities():
 def new_activity():
     """Publish an activity, or keep it as a draft."""
     form = _form()
-    if form.validate_on_submit():
-        try:
-            activity = activity_service.create_activity(current_user, form.to_data(),
-                                                        publish=request.form.get("action") != "draft")
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            flash(_("The activity is saved."), "success")
-            return redirect(url_for("activities.show", activity_id=activity.id), 303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("manage/activity_form.html", form=form, activity=None), status
+    done = perform(
+        lambda: activity_service.create_activity(current_user, form.to_data(), publish=request.form.get("action") != "draft"),
+        _("The activity is saved."), lambda activity: url_for("activities.show", activity_id=activity.id), form=form,
+        field="title")
+    return done or _form_page(form, None)
+
+
+def _form_page(form: ActivityForm, activity: Activity | None):
+    """The activity form; after a post it was refused (422)."""
+    return render_template("manage/activity_form.html", form=form, activity=activity), (
+        422 if request.method == "POST" else 200)
 
 
 @bp.get("/activities/<int:activity_id>/duplicate")
@@ -65,7 +64,7 @@ def duplicate_activity(activity_id: int):
     try:
         source = activity_service.next_session(scoped_activity(activity_id))
     except DomainError as exc:
-        return error_response(409, str(exc))
+        return error_response(422, str(exc))
     form = _form(data={k: v for k, v in source.items() if k not in ("starts_at", "ends_at", "signup_deadline")})
     form.fill_times(SimpleNamespace(**source))
     return render_template("manage/activity_form.html", form=form, activity=None)
@@ -82,19 +81,11 @@ def edit_activity(activity_id: int):
     form = _form(obj=activity, is_new=False)
     if request.method == "GET":
         form.fill_times(activity)
-    if form.validate_on_submit():
-        try:
-            activity_service.update_activity(current_user, activity_id, form.to_data(),
-                                             publish=request.form.get("action") == "publish")
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            flash(_("The activity is saved."), "success")
-            return redirect(url_for("activities.show", activity_id=activity_id), 303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("manage/activity_form.html", form=form, activity=activity), status
+    done = perform(
+        lambda: activity_service.update_activity(current_user, activity_id, form.to_data(),
+                                                 publish=request.form.get("action") == "publish"),
+        _("The activity is saved."), url_for("activities.show", activity_id=activity_id), form=form, field="title")
+    return done or _form_page(form, activity)
 
 
 @bp.post("/activities/<int:activity_id>/cancel")
@@ -102,11 +93,6 @@ def edit_activity(activity_id: int):
 def cancel_activity(activity_id: int):
     """Cancel an activity and tell everyone signed up."""
     scoped_activity(activity_id)
-    try:
-        activity_service.cancel_activity(current_user, activity_id)
-        db.session.commit()
-        flash(_("The activity is cancelled; everyone signed up has been told."), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    return redirect(url_for("activities.show", activity_id=activity_id), 303)
+    return perform(lambda: activity_service.cancel_activity(current_user, activity_id),
+                   _("The activity is cancelled; everyone signed up has been told."),
+                   url_for("activities.show", activity_id=activity_id))

@@ -6,8 +6,9 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..models import ServicePost
 from ..services import posts
-from .perform import perform
+from ..services.scope import can_manage_org
 from .loaders import visible_post
+from .perform import perform
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 
@@ -30,7 +31,8 @@ def _panel(post: ServicePost) -> dict:
 @bp.get("/<int:post_id>")
 def show(post_id: int):
     """A post's duties, its slots and the claim panel."""
-    return render_template("posts/show.html", **_panel(visible_post(post_id)))
+    post = visible_post(post_id)
+    return render_template("posts/show.html", can_manage=can_manage_org(current_user, post.org), **_panel(post))
 
 
 def _claim_panel(post_id: int):

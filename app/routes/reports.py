@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..errors import error_response
+from ..labels import ORG_KIND_LABELS, REPORT_SOURCE_LABELS
 from ..services import reports as report_service
 from ..services.exports import send_table
 from .guards import organizer_required
@@ -30,7 +31,7 @@ def index():
     """The orgs the organizer manages, each with its approved hours for the period."""
     period = asked_period()
     tree = report_service.scope_tree(current_user, period)
-    return render_template("reports/index.html", tree=tree, period=period, org_kinds=report_service.ORG_KIND_LABELS)
+    return render_template("reports/index.html", tree=tree, period=period, org_kinds=ORG_KIND_LABELS)
 
 
 @bp.get("/orgs/<int:org_id>")
@@ -41,7 +42,7 @@ def show(org_id: int):
     report = report_service.org_report(org, asked_period())
     return render_template("reports/show.html", report=report,
                            ancestors=report_service.ancestors_in_scope(current_user, org),
-                           org_kinds=report_service.ORG_KIND_LABELS, sources=report_service.SOURCE_LABELS,
+                           org_kinds=ORG_KIND_LABELS, sources=REPORT_SOURCE_LABELS,
                            row_label=report_service.row_label)
 
 

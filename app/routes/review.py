@@ -5,7 +5,7 @@ from flask_wtf.csrf import generate_csrf
 from flask_login import current_user
 
 from ..services import records
-from ..templating import labels
+from ..labels import labels
 from .guards import organizer_required
 from .perform import perform
 from .loaders import scoped_record

@@ -1,20 +1,18 @@
 """The roster of an activity and attendance marked on it."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_wtf.csrf import generate_csrf
 from flask_login import current_user
 
-from ..errors import error_response
-from ..extensions import db
-from ..htmx import wants_fragment
-from ..forms import ATTENDANCE_LABELS, SIGNUP_STATUS_LABELS, MessageForm, WalkInForm
+from ..forms import MessageForm, WalkInForm
+from ..labels import ATTENDANCE_LABELS, SIGNUP_STATUS_LABELS, labels
 from ..services import records, roster
 from ..services.errors import DomainError
 from ..services.exports import send_table
 from ..timeutil import to_local
-from ..templating import labels
 from .guards import organizer_required
 from .loaders import scoped_activity
+from .perform import perform
 
 bp = Blueprint("roster", __name__, url_prefix="/manage/activities")
 SHEET_ROWS = 25
@@ -45,26 +43,20 @@ def show(activity_id: int):
 def attendance(activity_id: int):
     """Mark one person attended (credits the hours) or absent (removes them)."""
     activity = scoped_activity(activity_id)
-    user_id = request.form.get("user_id", type=int)
-    attended = request.form.get("attended")
-    try:
+    user_id, attended = request.form.get("user_id", type=int), request.form.get("attended")
+
+    def mark():
         if user_id is None or not 0 < user_id < 2**31 or attended not in ("yes", "no"):
             raise DomainError(_("Choose a person and attended or absent."))
-        signup = records.mark_attendance(current_user, activity.id, user_id, attended == "yes")
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        if wants_fragment():
-            return error_response(409, str(exc))
-        flash(str(exc), "error")
-        return redirect(url_for(".show", activity_id=activity.id), 303)
-    flash(_("%(name)s: %(state)s", name=signup.user.name,
-            state=_("attended") if attended == "yes" else _("absent")), "success")
-    if wants_fragment():
-        row = roster.roster_rows(activity.id, signup.id)[0]
-        return render_template("roster/_row.html", s=row, can_mark=True, no_shows=None, marking=marking(activity.id),
-                               oob_flash=True)
-    return redirect(url_for(".show", activity_id=activity.id), 303)
+        return records.mark_attendance(current_user, activity.id, user_id, attended == "yes")
+
+    def row(signup):
+        return render_template("roster/_row.html", s=roster.roster_rows(activity.id, signup.id)[0], can_mark=True,
+                               no_shows=None, marking=marking(activity.id), oob_flash=True)
+
+    return perform(mark, lambda signup: _("%(name)s: %(state)s", name=signup.user.name,
+                                          state=_("attended") if attended == "yes" else _("absent")),
+                   url_for(".show", activity_id=activity.id), fragment=row, reread=False)
 
 
 @bp.post("/<int:activity_id>/walk-ins")
@@ -73,19 +65,15 @@ def add_walk_in(activity_id: int):
     """Add a person who turned up on the spot, confirmed even beyond capacity (audited)."""
     activity = scoped_activity(activity_id)
     form = WalkInForm()
-    if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for(".show", activity_id=activity.id), 303)
-    try:
-        signup = roster.add_walk_in(current_user, activity.id, form.phone.data, form.name.data or "")
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash(_("%(name)s is confirmed.", name=signup.user.name) + (
-            " " + _("This is beyond capacity and has been recorded.") if signup.walk_in else ""), "success")
-    return redirect(url_for(".show", activity_id=activity.id), 303)
+
+    def add():
+        if not form.validate_on_submit():
+            raise DomainError(" ".join(str(e) for errors in form.errors.values() for e in errors))
+        return roster.add_walk_in(current_user, activity.id, form.phone.data, form.name.data or "")
+
+    return perform(add, lambda signup: _("%(name)s is confirmed.", name=signup.user.name) + (
+        " " + _("This is beyond capacity and has been recorded.") if signup.walk_in else ""),
+        url_for(".show", activity_id=activity.id))
 
 
 @bp.post("/<int:activity_id>/message")
@@ -94,16 +82,14 @@ def message(activity_id: int):
     """Send a message to everyone confirmed or waiting."""
     activity = scoped_activity(activity_id)
     form = MessageForm()
-    try:
+
+    def send():
         if not form.validate_on_submit():
             raise DomainError(_("Write the message first."))
-        told = roster.message_everyone(current_user, activity, form.text.data)
-        db.session.commit()
-        flash(_("The message was sent to %(n)d people.", n=told), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    return redirect(url_for(".show", activity_id=activity.id), 303)
+        return roster.message_everyone(current_user, activity, form.text.data)
+
+    return perform(send, lambda told: _("The message was sent to %(n)d people.", n=told),
+                   url_for(".show", activity_id=activity.id))
 
 
 @bp.get("/<int:activity_id>/roster.<any(csv, xlsx):fmt>")

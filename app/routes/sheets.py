@@ -3,7 +3,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..forms import SOURCE_LABELS
+from ..labels import SOURCE_LABELS
 from ..services.exports import send_table
 from ..services.sheets import parse_quarter, service_sheet
 from .guards import organizer_required

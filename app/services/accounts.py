@@ -5,15 +5,15 @@ from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash
 
 from ..database import begin_write
 from ..extensions import db
 from ..models import Org, RoleGrant, User
 from ..models.base import utcnow
+from ..passwords import hash_password, password_matches
 from .codes import WrongCode, issue_sms_code, use_code
 from .errors import LastAdmin, PhoneTaken, WrongPassword
-from .passwords import check_password, hash_password
+from .passwords import check_password
 from .sms import Sms
 
 
@@ -110,7 +110,7 @@ def authenticate(phone: str | None, password: str) -> User | None:
     """
     user = find_by_phone(phone) if phone else None
     if user is None or user.is_placeholder:
-        check_password_hash(_dummy_hash(), password)
+        password_matches(_dummy_hash(), password)
         return None
     if not user.check_password(password) or not user.active:
         return None

@@ -9,7 +9,6 @@ from sqlalchemy import exists, func, or_, select
 
 from ..extensions import db
 from ..models import Activity, ActivitySession, Org, ServiceRecord, SessionAttendance, Signup, User
-from ..models.activity import ATTENDANCE_OPENS_BEFORE
 from ..models.base import utcnow
 from ..timeutil import LAST_DAY
 from .audit import record_event
@@ -139,7 +138,7 @@ def check_marking(activity: Activity, starts_at: datetime | None = None) -> None
     never on a cancelled activity: nothing is credited on one."""
     if activity.status == "cancelled":
         raise AttendanceOnCancelled()
-    if utcnow() < (starts_at or activity.starts_at) - ATTENDANCE_OPENS_BEFORE:
+    if not activity.attendance_open(utcnow(), starts_at):
         raise AttendanceNotOpen()
 
 

@@ -12,7 +12,6 @@ from datetime import timedelta
 from flask import current_app
 
 from ..models import Activity, Signup, User
-from ..models.activity import ATTENDANCE_OPENS_BEFORE
 from ..models.base import utcnow
 from .errors import CheckinExpired, CheckinNotConfirmed, CheckinNotOpen, CheckinWrongCode, NotConfirmed
 from .records import mark_attendance
@@ -35,8 +34,7 @@ def current_code(activity_id: int, now: float | None = None) -> str:
 
 def is_open(activity: Activity) -> bool:
     now = utcnow()
-    return (activity.status == "published"
-            and activity.starts_at - ATTENDANCE_OPENS_BEFORE <= now <= activity.ends_at + CLOSES_AFTER_END)
+    return activity.status == "published" and activity.attendance_open(now) and now <= activity.ends_at + CLOSES_AFTER_END
 
 
 def verify_code(activity: Activity, code: str, now: float | None = None) -> None:

@@ -34,6 +34,8 @@ class WrongCode(DomainError):
     """The code is not right, has expired, was used or had too many tries. Not rolled back: tries count."""
 
     message = _l("The code is not right or has expired. Ask for a new one.")
+    field = "code"
+    keeps_writes = True
 
 
 def _digest(phone: str, purpose: str, code: str) -> str:

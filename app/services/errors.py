@@ -8,6 +8,8 @@ class DomainError(Exception):
     message = _l("This cannot be done.")
     # The form field the refusal is about, when a form shows it (None: the form's main field).
     field: str | None = None
+    # True when what was written before the refusal must stay (a wrong code's try counts).
+    keeps_writes = False
 
     def __init__(self, message=None):
         super().__init__()
@@ -39,6 +41,7 @@ class ActivityNotEditable(DomainError):
 
 
 class TimeFixedByAttendance(DomainError):
+    field = "starts_at"
     message = _l("Attendance has been taken for this activity, so its time and hours stay as they are: "
                  "they are what the service records were made from.")
 
@@ -52,6 +55,7 @@ class AttendanceOnCancelled(DomainError):
 
 
 class CapacityBelowConfirmed(DomainError):
+    field = "capacity"
     message = _l("The capacity cannot be less than the number of people already confirmed.")
 
 
@@ -135,6 +139,7 @@ class LastAdmin(DomainError):
 
 
 class WrongPassword(DomainError):
+    field = "password"
     message = _l("The password is not right.")
 
 

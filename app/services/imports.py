@@ -25,7 +25,7 @@ from ..textutil import has_control_characters
 from .accounts import new_placeholder
 from .audit import record_event
 from .errors import DomainError
-from .people import can_manage_person
+from .scope import can_manage_person
 from .phones import normalize_phone
 from .scope import org_in_scope, person_in_scope
 

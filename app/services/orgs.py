@@ -141,8 +141,3 @@ def org_tree(actor: User) -> list[tuple[Org, int, int]]:
 def _ancestor_paths(path: str) -> list[str]:
     ids = path.strip("/").split("/")
     return ["/" + "/".join(ids[:i]) + "/" for i in range(1, len(ids))]
-
-
-def grid_in_scope(actor: User):
-    """SQL condition on Grid: its community is managed by the actor."""
-    return Grid.community_id.in_(select(Org.id).where(org_in_scope(actor)))

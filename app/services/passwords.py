@@ -1,21 +1,13 @@
-"""The password policy: scrypt at OWASP's recommended cost, at least 8 characters, no common ones."""
+"""The password policy: at least 8 characters, no common ones, not the phone (hashing: app/passwords.py)."""
 from functools import cache
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from werkzeug.security import generate_password_hash
 
 from .errors import WeakPassword
 
-# OWASP Password Storage Cheat Sheet: scrypt with N=2^17, r=8, p=1 (128 MiB, about half a second).
-HASH_METHOD = "scrypt:131072:8:1"
 MIN_LENGTH = 8
 COMMON_FILE = Path(__file__).resolve().parent.parent / "common_passwords.txt"
-
-
-def hash_password(password: str) -> str:
-    """The salted scrypt hash stored for a password."""
-    return generate_password_hash(password, method=HASH_METHOD)
 
 
 @cache

@@ -3,7 +3,7 @@ import re
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select, true
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -13,7 +13,7 @@ from .accounts import check_not_last_admin, find_by_phone, grant_role
 from .audit import record_event
 from .errors import DomainError, OutOfScope
 from .phones import ascii_text, normalize_phone
-from .scope import can_manage_org, managed_paths, org_in_scope, person_in_scope
+from .scope import can_manage_org, can_manage_person, org_in_scope, person_in_scope
 
 SEARCH_LIMIT = 50
 # Organizers grant these within their subtree; `admin` is global and only an admin grants it.
@@ -87,13 +87,6 @@ def profile_summary(person: User, recent: int = 20) -> dict:
     }
 
 
-def can_manage_person(actor: User, person: User) -> bool:
-    """An organizer may not change someone whose own roles reach beyond the organizer's scope."""
-    if actor.is_admin:
-        return True
-    return all(g.org is not None and can_manage_org(actor, g.org) for g in person.grants)
-
-
 def _check_person(actor: User, person: User, allow_self: bool = True) -> None:
     orgs = (person.branch, person.community, person.added_by_org)
     if not actor.is_admin and not any(o is not None and can_manage_org(actor, o) for o in orgs):
@@ -157,13 +150,6 @@ def issue_person_code(actor: User, person: User) -> str:
     if person.closed_at is not None:
         raise AccountClosed()
     return issue_one_time_code(actor, person)
-
-
-def grant_in_scope(actor: User):
-    """SQL condition on RoleGrant: admins see every grant, organizers those on orgs they manage."""
-    if managed_paths(actor) is None:
-        return true()
-    return RoleGrant.org_id.in_(select(Org.id).where(org_in_scope(actor)))
 
 
 def grant_person_role(actor: User, phone: str, role: str, org_id: int | None = None,

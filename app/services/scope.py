@@ -2,7 +2,7 @@
 from sqlalchemy import false, or_, select, true
 
 from ..extensions import db
-from ..models import Activity, Org, ServicePost, ServiceRecord, User
+from ..models import Activity, Grid, Org, RoleGrant, ServicePost, ServiceRecord, User
 
 
 def managed_paths(user: User) -> list[str] | None:
@@ -56,3 +56,22 @@ def can_manage_org(user: User, org: Org) -> bool:
 def managed_orgs(user: User) -> list[Org]:
     """The orgs the user may put an activity under, tree order."""
     return list(db.session.scalars(select(Org).where(org_in_scope(user)).order_by(Org.path)))
+
+
+def grid_in_scope(actor: User):
+    """SQL condition on Grid: its community is managed by the actor."""
+    return Grid.community_id.in_(select(Org.id).where(org_in_scope(actor)))
+
+
+def grant_in_scope(actor: User):
+    """SQL condition on RoleGrant: admins see every grant, organizers those on orgs they manage."""
+    if managed_paths(actor) is None:
+        return true()
+    return RoleGrant.org_id.in_(select(Org.id).where(org_in_scope(actor)))
+
+
+def can_manage_person(actor: User, person: User) -> bool:
+    """An organizer may not change someone whose own roles reach beyond the organizer's scope."""
+    if actor.is_admin:
+        return True
+    return all(g.org is not None and can_manage_org(actor, g.org) for g in person.grants)

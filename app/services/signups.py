@@ -4,6 +4,8 @@ Every operation opens a write transaction (IMMEDIATE on SQLite) and locks the ac
 (FOR UPDATE on PostgreSQL) before reading what it decides on; the seat itself is taken with a
 conditional UPDATE on the activity's own counter, and the schema's CHECK is the last line.
 """
+from datetime import datetime
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -11,6 +13,7 @@ from ..database import begin_write
 from ..extensions import db
 from ..models import Activity, Signup, User
 from ..models.base import utcnow
+from .accounts import register_user
 from .errors import AlreadySignedUp, NotInAudience, NotSignedUp, SignupClosed
 from .notifications import notify
 
@@ -79,6 +82,12 @@ def sign_up(user: User, activity_id: int) -> Signup:
     return signup
 
 
+def join_activity(name: str, phone: str, password: str, code: str, activity_id: int) -> tuple[User, bool, Signup]:
+    """Register (a phone proven by a code) and sign up in one transaction: both happen or neither."""
+    user, found = register_user(name, phone, password, code)
+    return user, found, sign_up(user, activity_id)
+
+
 def cancel_signup(user: User, activity_id: int) -> Signup:
     """Cancel a person's live signup; a freed seat goes to the first person waiting."""
     activity = lock_activity(activity_id)
@@ -121,6 +130,25 @@ def waitlist(activity: Activity, limit: int | None = None) -> list[Signup]:
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(db.session.scalars(stmt))
+
+
+def next_action(person, activity: Activity, signup: Signup | None, now: datetime) -> str:
+    """What the signup panel offers this person now: `sign_in` (or `sign_in_or_join`, registering on
+    the spot), `sign_up`, `waitlist` (full), `cancel`, `audience` (party members only), `closed` (the
+    deadline passed), or `none` (not published, or started)."""
+    if activity.status != "published":
+        return "none"
+    if not person.is_authenticated:
+        if not activity.signup_open(now):
+            return "none"
+        return "sign_in_or_join" if activity.audience == "all" else "sign_in"
+    if signup is not None and signup.status in ("confirmed", "waitlisted"):
+        return "cancel" if activity.starts_at > now else "none"
+    if not activity.signup_open(now):
+        return "closed"
+    if activity.audience == "members" and not person.is_member:
+        return "audience"
+    return "waitlist" if activity.is_full else "sign_up"
 
 
 def waitlist_position(signup: Signup) -> int | None:

@@ -6,7 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.models import User
-from app.services.passwords import hash_password
+from app.passwords import hash_password
 from tests.live.conftest import PASSWORD, race
 
 pytestmark = pytest.mark.slow
@@ -16,7 +16,7 @@ PEOPLE = 50
 
 @pytest.fixture(scope="module")
 def scrypt_people(live_data) -> list[str]:
-    """Phones of people whose password is hashed as app/services/passwords.py hashes it (scrypt, N=2^17)."""
+    """Phones of people whose password is hashed as app/passwords.py hashes it (scrypt, N=2^17)."""
     real_hash = hash_password(PASSWORD)
     phones = [f"152{i:08d}" for i in range(PEOPLE)]
     with live_data.app.app_context():

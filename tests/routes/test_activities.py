@@ -8,11 +8,6 @@ from app.extensions import db
 from app.models import Activity, Signup
 
 
-@pytest.fixture
-def org(community):
-    return community["community"]
-
-
 def signup_status(app, activity, user):
     with app.app_context():
         return db.session.scalar(select(Signup.status).where(Signup.activity_id == activity.id,
@@ -96,11 +91,11 @@ def test_full_activity_waitlists_and_cancel_promotes(app, client, hx, org, make_
     assert "名额空出" in client.get("/notifications").get_data(as_text=True)
 
 
-def test_double_signup_answers_409_and_changes_nothing(app, hx, org, make_activity, make_user, login):
+def test_double_signup_answers_422_and_changes_nothing(app, hx, org, make_activity, make_user, login):
     activity, user = make_activity(org), login(make_user())
     hx.post(f"/activities/{activity.id}/signup")
     response = hx.post(f"/activities/{activity.id}/signup")
-    assert response.status_code == 409
+    assert response.status_code == 422
     assert "已经报名" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Activity, activity.id).confirmed_count == 1

@@ -14,11 +14,6 @@ NEW = "13912340009"
 
 
 @pytest.fixture
-def org(community):
-    return community["community"]
-
-
-@pytest.fixture
 def organizer(make_user, community):
     return make_user(role="organizer", org=community["community"], branch=community["branch"])
 

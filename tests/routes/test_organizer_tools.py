@@ -12,16 +12,6 @@ from app.models import Activity, Notification, Signup, User
 from app.services import checkin
 
 
-@pytest.fixture
-def org(community):
-    return community["community"]
-
-
-@pytest.fixture
-def organizer(org, make_user):
-    return make_user(role="organizer", org=org)
-
-
 def signed_up(client, login, make_user, activity, n, **kw):
     people = []
     for _ in range(n):
@@ -119,7 +109,7 @@ def test_check_in_by_scanning(app, client, org, organizer, make_user, make_activ
     with app.app_context():
         assert db.session.scalar(select(Signup.attendance).where(Signup.user_id == member.id)) == "attended"
     stale = client.get(f"/activities/{activity.id}/checkin/100-{code.split('-')[1]}")
-    assert stale.status_code == 409 and "不是本活动" in stale.get_data(as_text=True)
+    assert stale.status_code == 422 and "不是本活动" in stale.get_data(as_text=True)
 
 
 def test_check_in_code_hidden_before_the_day(client, org, organizer, make_activity, login):
@@ -157,6 +147,18 @@ def test_resident_registers_and_signs_up_in_one_step(app, client, org, make_acti
         assert db.session.scalar(select(Signup.status).where(Signup.user_id == user.id)) == "confirmed"
     bad = client.__class__(app).post(f"/activities/{activity.id}/join", data={"name": "x", "phone": "1", "password": "p"})
     assert bad.status_code == 422
+
+
+def test_a_join_whose_signup_is_refused_leaves_no_account(app, client, org, make_activity, ask_code):
+    activity = make_activity(org, kind="training", audience="members")
+    response = client.post(f"/activities/{activity.id}/join", data={
+        "name": "周小梅", "phone": "13988880002", "code": ask_code("13988880002"), "password": "a-good-password",
+        "consent": "y"})
+    assert response.status_code == 422 and "党员" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.phone == "13988880002")) is None
+        assert db.session.scalar(select(Signup).where(Signup.activity_id == activity.id)) is None
+    assert client.get("/me").status_code in (302, 303)  # not signed in as an account that does not exist
 
 
 def test_personal_calendar_feed(app, client, org, make_user, make_activity, login):

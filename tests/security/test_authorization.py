@@ -104,7 +104,7 @@ MATRIX = {
     "GET /reports/members/<int:user_id>/service-sheet.<any(csv, xlsx):fmt>": (organizers(200, 404), None),
     # Self check-in: anyone signed in may open the page; only a confirmed person (the member) checks in.
     "GET /activities/<int:activity_id>/checkin/<code>": (signed_in(200), None),
-    "POST /activities/<int:activity_id>/checkin/<code>": (signed_in(409, member=200), form("/activities/<int:activity_id>/checkin/<code>")),
+    "POST /activities/<int:activity_id>/checkin/<code>": (signed_in(422, member=200), form("/activities/<int:activity_id>/checkin/<code>")),
     # Nobody has completed the class: the certificate does not exist for anyone.
     "GET /activities/<int:activity_id>/completion": (signed_in(404), None),
     # Register and sign up in one step; people signed in already are sent to the activity.

@@ -15,8 +15,8 @@ HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 def test_a_check_in_code_with_odd_digits_is_refused(app, world, code):
     client = client_as(app, world, "member")
     before = snapshot(app)
-    assert client.get(f"/activities/{world.activity_id}/checkin/{code}").status_code == 409
-    assert client.post(f"/activities/{world.activity_id}/checkin/{code}").status_code == 409
+    assert client.get(f"/activities/{world.activity_id}/checkin/{code}").status_code == 422
+    assert client.post(f"/activities/{world.activity_id}/checkin/{code}").status_code == 422
     assert snapshot(app) == before
 
 
@@ -108,8 +108,8 @@ def test_duplicating_an_activity_ending_near_the_last_day_is_refused(app, world)
     _activity(app, world, starts_at=datetime(9999, 12, 30), ends_at=datetime(9999, 12, 31, 12), signup_deadline=None)
     client = client_as(app, world, "organizer_in")
     response = client.get(f"/manage/activities/{world.activity_id}/duplicate")
-    assert response.status_code == 409 and "2099" in response.get_data(as_text=True)
-    assert client.get(f"/manage/activities/{world.activity_id}/duplicate", headers=HTMX).status_code == 409
+    assert response.status_code == 422 and "2099" in response.get_data(as_text=True)
+    assert client.get(f"/manage/activities/{world.activity_id}/duplicate", headers=HTMX).status_code == 422
 
 
 @pytest.mark.parametrize("suffix", ["", ".csv", ".xlsx"])

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
 from app import create_app
-from app.services import passwords
+from app import passwords
 from tests.conftest import config_for
 from tests.security.conftest import FORMS, build_path, client_as, encode, hours_form, routes, snapshot, world_args
 
@@ -247,7 +247,7 @@ def test_an_id_too_big_for_the_database_is_not_found(app, world):
 @pytest.mark.parametrize("path, field", [("/manage/activities/{a}/attendance", "user_id"),
                                          ("/manage/activities/{a}/sessions/{s}/attendance", "user_id")])
 def test_a_number_too_big_for_the_database_in_a_form_changes_nothing(app, world, path, field):
-    """Nobody has that id: the answer is the usual refusal (a flash and 303, or 409 for htmx), never a 5xx."""
+    """Nobody has that id: the answer is the usual refusal (a flash and 303, or 422 for htmx), never a 5xx."""
     client = client_as(app, world, "organizer_in")
     before = snapshot(app)
     for headers in ({}, {"HX-Request": "true", "HX-Request-Type": "partial"}):

@@ -8,7 +8,7 @@ import pytest
 
 from app import create_app
 from app.models.base import utcnow
-from app.services import passwords
+from app import passwords
 from tests.conftest import config_for
 from tests.security.conftest import (FORMS, VOLATILE, build_path, build_world, changes, client_as, encode,
                                      reset_database, routes, snapshot, world_args)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ServiceRecord, User
-from app.services import passwords
+from app import passwords
 from tests.security.conftest import (activity_form, build_path, client_as, post_form, routes, sms_code,
                                      world_args)
 

@@ -215,3 +215,14 @@ def test_attendance_is_never_marked_nor_credited_on_a_cancelled_activity(organiz
     assert db.session.scalar(select(func.count()).select_from(ServiceRecord)) == 0
     assert set(db.session.scalars(select(Signup.attendance))) == {"unknown"}
     assert not activities.markable(db.session.get(Activity, a.id))
+
+
+def test_attendance_opens_an_hour_before_the_start_of_the_activity_or_its_session():
+    starts = utcnow() + timedelta(hours=3)
+    activity = Activity(starts_at=starts, ends_at=starts + timedelta(hours=2))
+    assert not activity.attendance_open(starts - timedelta(hours=1, seconds=1))
+    assert activity.attendance_open(starts - timedelta(hours=1))
+    assert activity.attendance_open(starts + timedelta(days=1))
+    session_starts = starts + timedelta(days=7)
+    assert not activity.attendance_open(session_starts - timedelta(hours=2), session_starts)
+    assert activity.attendance_open(session_starts - timedelta(minutes=59), session_starts)

@@ -15,12 +15,6 @@ from app.timeutil import local_today
 
 
 @pytest.fixture
-def tree(ctx, community, make_org):
-    other = make_org("太和社区", "community", parent=make_org("水泊寺街道", "street"))
-    return {**community, "other": other, "other_branch": make_org("太和社区党支部", "branch", parent=other)}
-
-
-@pytest.fixture
 def organizer(tree, make_user):
     return make_user(role="organizer", org=tree["community"], branch=tree["branch"])
 

@@ -13,11 +13,6 @@ from app.services import activities, roster, signups
 from tests.conftest import PG_URL
 
 
-@pytest.fixture
-def org(ctx, community):
-    return community["community"]
-
-
 def moved(change) -> bool:
     """Whether change() followed by a commit moves the version (read in a fresh transaction)."""
     db.session.commit()

@@ -19,11 +19,6 @@ NEW = "13912340009"
 
 
 @pytest.fixture
-def org(ctx, community):
-    return community["community"]
-
-
-@pytest.fixture
 def organizer(org, make_user, community):
     return make_user(role="organizer", org=org, branch=community["branch"])
 

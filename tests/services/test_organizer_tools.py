@@ -14,16 +14,6 @@ from app.services.errors import (AlreadySignedUp, CheckinExpired, CheckinNotConf
                                  CheckinWrongCode, NotConfirmed)
 
 
-@pytest.fixture
-def org(ctx, community):
-    return community["community"]
-
-
-@pytest.fixture
-def organizer(org, make_user):
-    return make_user(role="organizer", org=org)
-
-
 def fresh(activity):
     return db.session.get(Activity, activity.id, populate_existing=True)
 

@@ -11,11 +11,6 @@ from app.services.errors import AlreadyClaimed, MembersOnly, NotClaimed, PostClo
 from app.timeutil import local_today
 
 
-@pytest.fixture
-def org(ctx, community):
-    return community["community"]
-
-
 def test_claim_takes_a_slot(org, make_user, make_post):
     post, user = make_post(org, slots=2), make_user()
     posts.claim_post(user, post.id)

@@ -14,16 +14,6 @@ from app.services.errors import (AlreadyReviewed, AttendanceNotOpen, BadHours, D
 from app.timeutil import local_today
 
 
-@pytest.fixture
-def org(ctx, community):
-    return community["community"]
-
-
-@pytest.fixture
-def organizer(org, make_user):
-    return make_user(role="organizer", org=org)
-
-
 def started_activity(make_activity, org, **kw):
     return make_activity(org, starts_in=timedelta(minutes=-30), signup_deadline=None, **kw)
 

@@ -10,11 +10,6 @@ from app.services import signups
 from app.services.errors import AlreadySignedUp, NotInAudience, NotSignedUp, SignupClosed
 
 
-@pytest.fixture
-def org(ctx, community):
-    return community["community"]
-
-
 def fresh(activity):
     return db.session.get(Activity, activity.id, populate_existing=True)
 
@@ -179,3 +174,31 @@ class TestNoSettingSwitchesTheGuardOff:
             signups.sign_up(user, activity.id)
             db.session.commit()
         assert (fresh(activity).confirmed_count, fresh(activity).waitlisted_count) == (1, 1)
+
+
+def test_next_action_is_what_the_signup_panel_offers(org, make_user, make_activity):
+    from flask_login import AnonymousUserMixin
+
+    from app.models.base import utcnow
+
+    now = utcnow()
+    resident, member, other = make_user(member_type=None), make_user(member_type="community", branch=org), make_user()
+    open_one, full = make_activity(org, capacity=5), make_activity(org, capacity=1)
+    members_only = make_activity(org, audience="members")
+    past_deadline = make_activity(org, signup_deadline=now - timedelta(minutes=1))
+    signups.sign_up(other, full.id)
+    signup = signups.sign_up(resident, open_one.id)
+    db.session.commit()
+    anonymous = AnonymousUserMixin()
+    assert signups.next_action(anonymous, open_one, None, now) == "sign_in_or_join"
+    assert signups.next_action(anonymous, members_only, None, now) == "sign_in"
+    assert signups.next_action(anonymous, past_deadline, None, now) == "none"
+    assert signups.next_action(resident, open_one, signup, now) == "cancel"
+    assert signups.next_action(resident, open_one, signup, open_one.starts_at) == "none"
+    assert signups.next_action(member, open_one, None, now) == "sign_up"
+    assert signups.next_action(member, fresh(full), None, now) == "waitlist"
+    assert signups.next_action(resident, members_only, None, now) == "audience"
+    assert signups.next_action(member, members_only, None, now) == "sign_up"
+    assert signups.next_action(member, past_deadline, None, now) == "closed"
+    past_deadline.status = "cancelled"
+    assert signups.next_action(member, past_deadline, None, now) == "none"
