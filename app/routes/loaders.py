@@ -8,7 +8,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Activity, Org, ServicePost, ServiceRecord, User
+from ..models import Activity, Case, Org, ServicePost, ServiceRecord, User
+from ..services.case_lists import case_visible
 from ..services.scope import activity_in_scope, can_manage_org, org_in_scope, person_in_scope, record_in_scope
 
 
@@ -64,3 +65,8 @@ def own_record(record_id: int) -> ServiceRecord:
     """One of my own service records."""
     return db.one_or_404(select(ServiceRecord).where(ServiceRecord.id == record_id,
                                                      ServiceRecord.user_id == current_user.id))
+
+
+def visible_case(case_id: int) -> Case:
+    """A case its reporter, its assignee or its handlers may see."""
+    return db.one_or_404(select(Case).where(Case.id == case_id, case_visible(current_user)))

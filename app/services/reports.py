@@ -27,7 +27,7 @@ from .scope import org_in_scope
 ORG_KIND_LABELS = {"district": _l("District"), "street": _l("Street"), "community": _l("Community"),
                    "branch": _l("Party branch"), "unit": _l("Co-building unit")}
 # Records that did not come from an activity are their own categories beside the activity kinds.
-SOURCE_LABELS = {"post": _l("Service posts"), "manual": _l("Entered by hand")}
+SOURCE_LABELS = {"post": _l("Service posts"), "manual": _l("Entered by hand"), "case": _l("Cases")}
 # Ten years of months is already a long chart; a mistyped year 0001 must not draw 24,000 bars.
 MAX_YEARS = 10
 

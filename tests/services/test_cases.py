@@ -304,3 +304,43 @@ def test_two_handlers_accepting_at_once_one_wins(app, db_uri, town, attempt):
         p.join(timeout=30)
     assert outcomes == ["CaseTaken", "accepted"]
     assert db.session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.action == "accept")) == 1
+
+
+def test_the_case_report_counts_per_grid_and_category(town):
+    from app.services import reports_cases
+    from app.services.reports import Period
+
+    on_time, late, escalated = report(town), report(town, "urgent"), report(town)
+    step(cases.accept_case, town.worker, on_time, now=T0)
+    step(cases.resolve_case, town.worker, on_time, "已处理", Decimal("1"), now=T0 + timedelta(hours=2))
+    step(cases.confirm_case, town.reporter, on_time, 4, now=T0 + timedelta(hours=3))
+    step(cases.accept_case, town.worker, late, now=T0)
+    step(cases.resolve_case, town.worker, late, "已处理", now=T0 + timedelta(hours=30))
+    step(cases.confirm_case, town.reporter, late, 1, now=T0 + timedelta(hours=31))
+    step(cases.escalate_case, town.worker, escalated, "物业不配合", now=T0)
+    step(cases.escalate_case, town.organizer, escalated, "涉及多方", now=T0)
+    rows, total = reports_cases.case_rows(db.session.get(Org, town.street.id), Period(T0.date(), T0.date()))
+    assert [(r.grid, r.category, r.received, r.in_time_percent, r.rating, r.escalations) for r in rows] == [
+        ("第一网格", "safety", 3, Decimal(33), Decimal("2.5"), 2)]
+    assert (total.received, total.escalations) == (3, 2)
+    outside, _ = reports_cases.case_rows(db.session.get(Org, town.taihe.id), Period(T0.date(), T0.date()))
+    assert outside == []
+    later, _ = reports_cases.case_rows(db.session.get(Org, town.street.id),
+                                       Period(T0.date() + timedelta(days=1), T0.date() + timedelta(days=2)))
+    assert later == []
+
+
+def test_case_hours_roll_up_with_the_others_once_approved(town):
+    from app.services import records, reports
+    from app.services.reports import Period
+
+    case_id = report(town)
+    step(cases.accept_case, town.worker, case_id, now=T0)
+    step(cases.resolve_case, town.worker, case_id, "已处理", Decimal("2.5"), now=T0 + timedelta(hours=2))
+    record = db.session.scalar(select(ServiceRecord).where(ServiceRecord.source == "case"))
+    records.approve_record(town.get(town.organizer), record.id)
+    db.session.commit()
+    day = record.served_on
+    result = reports.org_report(db.session.get(Org, town.community.id), Period(day, day))
+    assert result.totals.hours == Decimal("2.5")
+    assert ("case", Decimal("2.5"), 1) in [tuple(k) for k in result.kinds]
