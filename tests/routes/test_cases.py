@@ -186,8 +186,12 @@ def test_an_anonymous_reporter_is_hidden_from_the_assignee_not_the_handler(app, 
     assert "周小梅" in client.get(f"/cases/{case_id}").get_data(as_text=True)
     client.post(f"/cases/{case_id}/assign", data={"user_id": str(place["member"].id), "org_id": "0"})
     login(place["member"])
+    client.post(f"/cases/{case_id}/resolve", data={"note": "修好了", "hours": "0"})
+    login(place["resident"])
+    client.post(f"/cases/{case_id}/reopen", data={"reason": "又坏了"})
+    login(place["member"])
     body = client.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert response_ok(body) and "周小梅" not in body
+    assert response_ok(body) and 'data-step="reopen"' in body and "周小梅" not in body
 
 
 def response_ok(body):
