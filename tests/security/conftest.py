@@ -175,7 +175,7 @@ def client_as(app, world: World, role: str):
 # Columns whose value depends on the clock or on chance, not on what a request asked for.
 VOLATILE = {"created_at", "updated_at", "confirmed_at", "cancelled_at", "reviewed_at", "claimed_at", "released_at",
             "read_at", "issued_at", "consent_at", "closed_at", "session_token", "password_hash", "number",
-            "calendar_token", "correction_requested_at", "detail", "code_hash"}
+            "calendar_token", "correction_requested_at", "detail", "code_hash", "accept_due", "resolve_due"}
 
 
 # A wrong code's try is counted even though the request is refused (422), or five guesses per code
