@@ -21,7 +21,8 @@ STATUS_LABELS = {
 SIGNUP_STATUS_LABELS = {"confirmed": _l("Confirmed"), "waitlisted": _l("Waitlisted"), "cancelled": _l("Cancelled")}
 ATTENDANCE_LABELS = {"unknown": _l("Not marked"), "attended": _l("Attended"), "absent": _l("Absent")}
 RECORD_STATUS_LABELS = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}
-SOURCE_LABELS = {"activity": _l("Activity"), "post": _l("Service post"), "manual": _l("Reported by hand")}
+SOURCE_LABELS = {"activity": _l("Activity"), "post": _l("Service post"), "manual": _l("Reported by hand"),
+                 "case": _l("Case")}
 AUDIENCE_LABELS = {"all": _l("Everyone"), "members": _l("Party members only")}
 ORG_KIND_LABELS = {"district": _l("District"), "street": _l("Street"), "community": _l("Community"),
                    "branch": _l("Party branch"), "unit": _l("Co-building unit")}
@@ -29,7 +30,7 @@ MEMBER_TYPE_LABELS = {"community": _l("Community party member"), "in_service": _
                       "retired": _l("Retired party member"), "flowing": _l("Flowing party member")}
 ROLE_LABELS = {"admin": _l("Administrator"), "organizer": _l("Organizer"), "grid_worker": _l("Grid worker")}
 # Records that did not come from an activity are their own categories beside the activity kinds.
-REPORT_SOURCE_LABELS = {"post": _l("Service posts"), "manual": _l("Entered by hand")}
+REPORT_SOURCE_LABELS = {"post": _l("Service posts"), "manual": _l("Entered by hand"), "case": _l("Cases")}
 
 IMPORT_PROBLEMS = {
     "name_missing": _l("No name"),

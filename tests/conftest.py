@@ -105,7 +105,8 @@ def data_invariants(request):
 
 @pytest.fixture
 def app(db_uri, app_config, tmp_path):
-    app = create_app(config_for(db_uri, SMS_OUTBOX=str(tmp_path / "sms-outbox.jsonl"), **app_config))
+    app = create_app(config_for(db_uri, SMS_OUTBOX=str(tmp_path / "sms-outbox.jsonl"),
+                                UPLOAD_FOLDER=str(tmp_path / "uploads"), **app_config))
     yield app
     with app.app_context():
         if PG_URL:

@@ -28,6 +28,8 @@ PINNED = {
     "approval queue": 4,
     "street report": 8,
     "street report XLSX": 6,
+    "case list": 5,
+    "case detail": 11,  # the case, its grid, community, street, photos, timeline, reporter, assignable people and units
 }
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
 
@@ -275,3 +277,32 @@ def test_every_response_says_where_the_time_went(client, world, make_activity):
     assert [part.split(";")[0].strip() for part in timing.split(",")] == ["db", "render", "total"]
     assert 'desc="4 queries"' in timing
 
+
+
+def _cases(app, community, reporter, n):
+    """n cases in a grid of the community, each with a timeline row."""
+    from app.models import Case, CaseEvent, Grid
+
+    with app.app_context():
+        grid = db.session.scalar(db.select(Grid).where(Grid.community_id == community.id)) or Grid(
+            community_id=community.id, name="第一网格")
+        db.session.add(grid)
+        db.session.flush()
+        now = utcnow()
+        made = [Case(title=f"事项{i}", category="urban", urgency="normal", grid_id=grid.id, community_id=community.id,
+                     reporter_id=reporter.id, reported_at=now, accept_due=now - timedelta(hours=i % 2),
+                     resolve_due=now + timedelta(days=3)) for i in range(n)]
+        db.session.add_all(made)
+        db.session.flush()
+        db.session.add_all(CaseEvent(case_id=c.id, actor_id=reporter.id, action="report", level="grid") for c in made)
+        db.session.commit()
+        return made[0].id
+
+
+def test_case_pages_queries_stay_constant(app, client, login, world, make_user, sent):
+    reporter = make_user(branch=world["branch"])
+    first = _cases(app, world["community"], reporter, 3)
+    login(world["organizer"])
+    grows_not(sent, lambda: client.get("/cases"), lambda: _cases(app, world["community"], reporter, 17), "case list")
+    grows_not(sent, lambda: client.get(f"/cases/{first}"), lambda: _cases(app, world["community"], reporter, 5),
+              "case detail")

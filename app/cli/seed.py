@@ -5,6 +5,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from ..database import begin_write
 from ..extensions import db
 from ..models import Activity, Grid, Org, PostClaim, RoleGrant, ServicePost, ServiceRecord, Signup, User
 from ..models.base import utcnow
@@ -83,6 +84,7 @@ def seed_demo() -> bool:
     """Create the demo data in an empty database; False when it is there already."""
     if db.session.scalar(select(User).where(User.phone == "13800000000")):
         return False
+    begin_write()  # the case steps below are services, which write in a write transaction
     orgs: dict[str, Org] = {}
     _build_tree(ORG_TREE, None, orgs)
     xiyuan = orgs["西苑社区"]
@@ -164,6 +166,7 @@ def seed_demo() -> bool:
             reviewed_by_id=organizer.id, reviewed_at=utcnow()))
     _seed_posts(orgs, grids, people)
     db.session.flush()
+    _seed_cases(grids, people)
     return True
 
 
@@ -192,3 +195,31 @@ def _seed_posts(orgs, grids, people) -> None:
         user_id=people["5"].id, source="manual", served_on=local_today(), hours=Decimal("1.5"), place="西苑社区",
         content="帮助独居老人王奶奶买菜", status="pending", org_id=people["5"].branch_id,
         branch_id=people["5"].branch_id, recorded_by_id=people["5"].id))
+
+
+def _seed_cases(grids, people) -> None:
+    """Cases of 西苑社区 through their services: the gas dispute of 文锦西苑, settled in the grid, closed and
+    rated (the grid worker's hours approved); a safety hazard the grid passed up to the community, open."""
+    from ..services import cases, records
+
+    worker, organizer = people["2"], people["1"]
+    start = utcnow() - timedelta(days=6)
+    gas = cases.report_case(people["9"], {
+        "title": "文锦西苑燃气供应纠纷", "category": "dispute", "urgency": "normal", "grid_id": grids[0].id,
+        "location": "文锦西苑 2 号楼",
+        "description": "文锦西苑部分住户与物业公司对燃气供应和收费有分歧，冬季供气不稳定，希望社区出面协调。"}, now=start)
+    cases.accept_case(worker, gas.id, now=start + timedelta(hours=2))
+    cases.resolve_case(worker, gas.id, "网格员召集居民代表、物业公司和燃气公司面对面协商，燃气公司上门检修管道，"
+                       "物业公示收费标准，双方达成一致，问题在网格内解决。", Decimal("3"), now=start + timedelta(days=1))
+    cases.confirm_case(people["9"], gas.id, 5, "问题解决得很及时，谢谢网格员！", now=start + timedelta(days=1, hours=5))
+    credit = db.session.scalar(select(ServiceRecord).where(ServiceRecord.source == "case"))
+    records.approve_record(organizer, credit.id)
+
+    now = utcnow()
+    hazard = cases.report_case(people["3"], {
+        "title": "12 号楼外墙瓷砖松动", "category": "safety", "urgency": "urgent", "grid_id": grids[0].id,
+        "location": "12 号楼南侧外墙",
+        "description": "12 号楼南侧外墙多块瓷砖松动，下方是居民出入通道，有坠落伤人的危险。"}, now=now - timedelta(hours=1))
+    cases.accept_case(worker, hazard.id, now=now - timedelta(minutes=50))
+    cases.escalate_case(worker, hazard.id, "需要专业高空作业和维修资金，网格内无法解决，请社区协调物业和维修资金。",
+                        now=now - timedelta(minutes=30))

@@ -9,8 +9,9 @@ from .record import Certificate, MonthlyHours, ServiceRecord
 from .imports import ImportJob
 from .counter import ChangeCounter
 from .code import PhoneCode
+from .case import Case, CaseCredit, CaseEvent, CasePhoto
 
 __all__ = [
-    "Activity", "ActivitySession", "ChangeCounter", "AuditEvent", "ImportJob", "SessionAttendance", "Certificate", "Grid", "MonthlyHours", "Notification", "Org", "PhoneCode", "PostClaim", "RoleGrant",
+    "Activity", "ActivitySession", "Case", "CaseCredit", "CaseEvent", "CasePhoto", "ChangeCounter", "AuditEvent", "ImportJob", "SessionAttendance", "Certificate", "Grid", "MonthlyHours", "Notification", "Org", "PhoneCode", "PostClaim", "RoleGrant",
     "ServicePost", "ServiceRecord", "Signup", "User", "activity_units",
 ]

@@ -8,7 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import utcnow
 
-NOTIFICATION_KINDS = ("promoted", "activity_cancelled", "activity_changed", "hours_approved", "hours_rejected", "message")
+NOTIFICATION_KINDS = ("promoted", "activity_cancelled", "activity_changed", "hours_approved", "hours_rejected", "message",
+                      "case_accepted", "case_assigned", "case_for_you", "case_resolved", "case_escalated",
+                      "case_closed", "case_rated", "case_reopened", "case_overdue")
 
 
 class Notification(db.Model):

@@ -8,7 +8,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Activity, ActivitySession, Grid, ImportJob, Org, RoleGrant, ServicePost, ServiceRecord, User
+from ..models import Activity, ActivitySession, Case, Grid, ImportJob, Org, RoleGrant, ServicePost, ServiceRecord, User
+from ..services.case_lists import case_visible
 from ..services.scope import (activity_in_scope, can_manage_org, grant_in_scope, grid_in_scope, org_in_scope,
                               person_in_scope, record_in_scope)
 
@@ -95,3 +96,8 @@ def scoped_grant(grant_id: int) -> RoleGrant:
 def my_import(job_id: int) -> ImportJob:
     """An import job of the person asking."""
     return db.one_or_404(select(ImportJob).where(ImportJob.id == job_id, ImportJob.created_by_id == current_user.id))
+
+
+def visible_case(case_id: int) -> Case:
+    """A case its reporter, its assignee or its handlers may see."""
+    return db.one_or_404(select(Case).where(Case.id == case_id, case_visible(current_user)))

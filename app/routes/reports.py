@@ -5,7 +5,9 @@ from flask_login import current_user
 
 from ..errors import error_response
 from ..labels import ORG_KIND_LABELS, REPORT_SOURCE_LABELS
+from ..forms_cases import CATEGORY_LABELS
 from ..services import reports as report_service
+from ..services import reports_cases
 from ..services.exports import send_table
 from .guards import organizer_required
 from .loaders import scoped_org
@@ -55,3 +57,24 @@ def export(org_id: int, fmt: str):
     header, rows = report_service.report_table(org, period)
     filename = f"{org.name}-{period.start}-{period.end}"
     return send_table(fmt, filename, header, rows, title=_("Report"))
+
+
+@bp.get("/orgs/<int:org_id>/cases")
+@organizer_required
+def cases(org_id: int):
+    """The case report of an org subtree: per grid and category, received, in time, rating, escalations."""
+    org = scoped_org(org_id)
+    period = asked_period()
+    rows, total = reports_cases.case_rows(org, period)
+    return render_template("reports/cases.html", org=org, period=period, rows=rows, total=total,
+                           categories=CATEGORY_LABELS)
+
+
+@bp.get("/orgs/<int:org_id>/cases.<any(csv, xlsx):fmt>")
+@organizer_required
+def cases_export(org_id: int, fmt: str):
+    """The case report as a CSV or XLSX download."""
+    org = scoped_org(org_id)
+    period = asked_period()
+    header, rows = reports_cases.case_table(org, period, CATEGORY_LABELS)
+    return send_table(fmt, f"{org.name}-{_('Cases')}-{period.start}-{period.end}", header, rows, title=_("Cases"))

@@ -162,3 +162,72 @@ class CheckinNotConfirmed(DomainError):
 class SessionOutOfOrder(DomainError):
     message = _l("A session must end after it starts.")
 
+
+
+class NotCaseHandler(DomainError):
+    message = _l("This case is handled by its grid workers and organizers at its current level.")
+
+
+class CaseTaken(DomainError):
+    message = _l("Someone else has just accepted this case: it is in their hands now.")
+
+
+class CaseWrongStep(DomainError):
+    message = _l("This case is not at a step where this can be done. Please reload the page.")
+
+
+class NotCaseReporter(DomainError):
+    message = _l("Only the person who reported the case can confirm or reopen it.")
+
+
+class ConfirmWindowOver(DomainError):
+    message = _l("A case can be confirmed or reopened within 7 days of its resolution.")
+
+
+class CaseAtTopLevel(DomainError):
+    message = _l("This case is already with the street, the last level.")
+
+
+class BadScore(DomainError):
+    message = _l("Please rate from 1 to 5.")
+    field = "score"
+
+
+class AssigneeRequired(DomainError):
+    message = _l("Choose one person, or one co-building unit.")
+    field = "user_id"
+
+
+class NotAUnit(DomainError):
+    message = _l("Choose a co-building unit of this community's street.")
+    field = "org_id"
+
+
+class AssigneeOutside(DomainError):
+    message = _l("Choose a person who lives or serves in this community.")
+    field = "user_id"
+
+
+class NoteRequired(DomainError):
+    message = _l("Please say how the case was resolved.")
+    field = "note"
+
+
+class UnknownGrid(DomainError):
+    message = _l("Choose the grid where it happened.")
+    field = "grid_id"
+
+
+class TooManyPhotos(DomainError):
+    message = _l("At most 3 photos, please.")
+    field = "photo"
+
+
+class PhotoTooLarge(DomainError):
+    message = _l("A photo may be at most 5 MB.")
+    field = "photo"
+
+
+class PhotoNotImage(DomainError):
+    message = _l("Photos must be JPEG, PNG or WebP pictures.")
+    field = "photo"

@@ -63,5 +63,26 @@ def describe(n: Notification) -> str:
         "hours_approved": _("Your %(hours)s service hours were approved.", hours=p.get("hours", "")),
         "hours_rejected": _("Your service hours were not approved: %(reason)s", reason=p.get("reason", "")),
         "message": _("Message from the organizer of “%(title)s”: %(text)s", title=title, text=p.get("text", "")),
+        **_case_texts(p, title),
     }
     return texts.get(n.kind, n.kind)
+
+
+def _case_texts(p: dict, title: str) -> dict[str, str]:
+    """The wording of case steps (民情事项) told to the reporter and the handlers."""
+    levels = {"community": _("the community"), "street": _("the street")}
+    return {
+        "case_accepted": _("Your report “%(title)s” has been accepted and is being handled.", title=title),
+        "case_assigned": _("Your report “%(title)s” has been passed to %(who)s.", title=title, who=p.get("who", "")),
+        "case_for_you": _("The case “%(title)s” has been assigned to you.", title=title),
+        "case_resolved": _("Your report “%(title)s” has been resolved. Please confirm and rate it within 7 days, "
+                           "or reopen it.", title=title),
+        "case_escalated": _("Your report “%(title)s” has been passed up to %(level)s.", title=title,
+                            level=levels.get(p.get("level"), "")),
+        "case_closed": _("Your report “%(title)s” has been closed.", title=title),
+        "case_rated": _("The reporter confirmed “%(title)s” and rated it %(score)s of 5.", title=title,
+                        score=p.get("score", "")),
+        "case_reopened": _("The reporter reopened “%(title)s”: %(reason)s", title=title, reason=p.get("reason", "")),
+        "case_overdue": _("The case “%(title)s” is overdue: please accept it.", title=title)
+        if p.get("step") == "accept" else _("The case “%(title)s” is overdue: please resolve it.", title=title),
+    }

@@ -16,7 +16,9 @@ Job = Callable[[datetime], int]
 
 def due_jobs() -> list[tuple[str, Job]]:
     """The jobs in the order they run (a job appends itself here where it is built)."""
-    return []
+    from .case_jobs import alert_overdue_cases, close_unconfirmed_cases
+
+    return [("case_alerts", alert_overdue_cases), ("case_closing", close_unconfirmed_cases)]
 
 
 def run_due(now: datetime) -> dict[str, int]:

@@ -83,7 +83,8 @@ class LiveServer:
 def serving(demo_db: Path, path: Path):
     """The app served on 127.0.0.1 from a thread, on a fresh copy of the demo database at `path`."""
     shutil.copyfile(demo_db, path)
-    app = create_app({**browser_config(f"sqlite:///{path}"), "SMS_OUTBOX": str(path.with_suffix(".sms.jsonl"))})
+    app = create_app({**browser_config(f"sqlite:///{path}"), "SMS_OUTBOX": str(path.with_suffix(".sms.jsonl")),
+                      "UPLOAD_FOLDER": str(path.with_suffix(".uploads"))})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     live = LiveServer(f"http://127.0.0.1:{server.server_port}", app)
 

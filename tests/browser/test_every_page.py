@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import String, Text, select
 
 from app.extensions import db
-from app.models import Activity, Org, ServicePost, ServiceRecord, User
+from app.models import Activity, Case, Org, ServicePost, ServiceRecord, User
 from app.models.base import utcnow
 from app.services import checkin, classes, imports, records, roster, signups
 from app.services.certificates import issue_certificate
@@ -47,11 +47,11 @@ PAGES = {
     MEMBER: [
         "/activities/{meeting}/checkin/{code}", "/", "/activities", "/activities/{painting}",
         "/activities/{reading3}", "/activities/{meeting}", "/notifications", "/posts", "/posts/{held_post}",
-        "/me", "/me/hours", "/me/hours/certificate/{year}", ("/manage/activities", 403),
+        "/me", "/me/hours", "/me/hours/certificate/{year}", ("/manage/activities", 403), "/cases/{hazard}",
     ],
     IN_SERVICE: ["/me/service-sheet", "/me/hours"],
     RESIDENT: ["/", "/activities/{klass}", "/activities/{klass}/completion", "/activities/{painting}",
-               "/posts/{post}", "/notifications"],
+               "/posts/{post}", "/notifications", "/cases", "/cases/new", "/cases/{gas}"],
     ORGANIZER: [
         "/manage/activities", "/manage/activities/new", "/manage/activities/{painting}/edit",
         "/manage/activities/{painting}/duplicate", "/activities/{painting}",
@@ -63,6 +63,7 @@ PAGES = {
         "/reports", "/reports/orgs/{xiyuan}", "/reports/orgs/{branch}", "/reports/members/{in_service}/service-sheet",
         "/admin/orgs", "/admin/orgs/{xiyuan}", "/admin/people", "/admin/people?q=张",
         "/admin/people/{member}", "/admin/import", "/admin/import/{job}", ("/reports/orgs/{taihe}", 404),
+        "/cases?which=grids", "/cases/{hazard}", "/cases/{gas}", "/reports/orgs/{xiyuan}/cases",
     ],
     ADMIN: ["/admin/orgs", "/admin/orgs/{street}", "/admin/people/{organizer}", "/reports/orgs/{district}",
             "/reports"],
@@ -210,6 +211,8 @@ def _prepare(actor: dict) -> dict:
         "xiyuan": org["西苑社区"].id, "branch": org["第一党支部"].id, "taihe": org["太和社区"].id,
         "street": org["卧虎湾街道"].id, "district": org["平城区"].id,
         "member": actor[MEMBER].id, "in_service": actor[IN_SERVICE].id, "organizer": actor[ORGANIZER].id,
+        "gas": db.session.scalar(select(Case.id).where(Case.category == "dispute")),
+        "hazard": db.session.scalar(select(Case.id).where(Case.category == "safety")),
     }
 
 

@@ -48,6 +48,9 @@ class World:
     job_id: int = 0
     grant_id: int = 0  # the grid worker's grant, in 西苑社区
     calendar_token: str = ""  # the member's
+    case_id: int = 0  # reported by the resident in the grid, accepted by the grid worker, with a photo
+    resolved_case_id: int = 0  # the resident's, resolved: waiting for the resident to confirm or reopen
+    photo_id: int = 0
     anchor: datetime | None = None  # "now" for the world's times, so two builds are the same
 
 
@@ -64,7 +67,8 @@ ROSTER = "姓名,手机号,党支部,党员类型\n新党员,13911119999,第一�
 
 def build_world(app, password_hash, anchor: datetime | None = None) -> World:
     """The same world every time (ids included, on a fresh database; times too, given the anchor)."""
-    from app.services import certificates, imports, posts, records, signups
+    from app.services import cases, certificates, imports, posts, records, signups
+    from tests.photos import photo
 
     w = World(anchor=anchor or utcnow().replace(second=0, microsecond=0))
     with app.test_request_context():
@@ -134,6 +138,19 @@ def build_world(app, password_hash, anchor: datetime | None = None) -> World:
         db.session.commit()
         w.certificate = certificates.issue_certificate(member, yesterday.year, xiyuan).number
         db.session.commit()
+        resident, worker = (db.session.get(User, w.users[r]) for r in ("resident", "grid_worker"))
+        fields = {"title": "楼道灯不亮", "category": "urban", "urgency": "normal", "grid_id": grid.id}
+        case = cases.report_case(resident, fields, [photo()], now=w.anchor)
+        db.session.commit()
+        w.case_id, w.photo_id = case.id, case.photos[0].id
+        cases.accept_case(worker, case.id, now=w.anchor)
+        db.session.commit()
+        resolved = cases.report_case(resident, {**fields, "title": "井盖松动"}, now=w.anchor)
+        db.session.commit()
+        w.resolved_case_id = resolved.id
+        cases.accept_case(worker, resolved.id, now=w.anchor)
+        cases.resolve_case(worker, resolved.id, "已固定井盖", now=w.anchor)
+        db.session.commit()
     return w
 
 
@@ -158,7 +175,7 @@ def client_as(app, world: World, role: str):
 # Columns whose value depends on the clock or on chance, not on what a request asked for.
 VOLATILE = {"created_at", "updated_at", "confirmed_at", "cancelled_at", "reviewed_at", "claimed_at", "released_at",
             "read_at", "issued_at", "consent_at", "closed_at", "session_token", "password_hash", "number",
-            "calendar_token", "correction_requested_at", "detail", "code_hash"}
+            "calendar_token", "correction_requested_at", "detail", "code_hash", "accept_due", "resolve_due"}
 
 
 # A wrong code's try is counted even though the request is refused (422), or five guesses per code
@@ -226,12 +243,15 @@ def world_args(app, world: World, rule=None) -> dict:
         checkin_code = checkin.current_code(world.activity_id)
     if rule is not None and rule.endpoint.startswith("checkin."):
         return {**world_args(app, world), "code": checkin_code}
+    if rule is not None and rule.endpoint in ("cases.confirm", "cases.reopen"):
+        return {**world_args(app, world), "case_id": world.resolved_case_id}
     return {
         "activity_id": world.activity_id, "post_id": world.post_id, "record_id": world.record_id,
         "org_id": world.orgs["西苑社区"], "number": world.certificate, "year": year,
         "code": "en", "filename": "css/app.css", "fmt": "csv", "user_id": world.users["member"],
         "grid_id": world.grid_id, "session_id": world.session_id, "job_id": world.job_id,
-        "grant_id": world.grant_id, "token": world.calendar_token,
+        "grant_id": world.grant_id, "token": world.calendar_token, "case_id": world.case_id,
+        "photo_id": world.photo_id,
     }
 
 
@@ -270,6 +290,11 @@ def activity_form(w):
 def post_form(w):
     return {"title": "文明劝导岗", "description": "劝导", "location": "南门", "slots": "4",
             "starts_on": local_today().isoformat(), "ends_on": "", "org_id": str(w.orgs["西苑社区"]), "grid_id": "0"}
+
+
+def case_form(w):
+    return {"title": "路灯不亮", "description": "西门路灯坏了", "category": "urban", "urgency": "normal",
+            "grid_id": str(w.grid_id), "location": "西门"}
 
 
 def hours_form(_w):
@@ -349,4 +374,11 @@ FORMS = {
         "organizer_in", lambda w: {"user_id": str(w.users["member"]), "attended": "yes"}),
     "/manage/activities/<int:activity_id>/sessions/<int:session_id>/delete": ("organizer_in", lambda w: {}),
     "/manage/activities/<int:activity_id>/walk-ins": ("organizer_in", lambda w: {"phone": "13900000001", "name": ""}),
+    "/cases/new": ("resident", case_form),
+    "/cases/<int:case_id>/accept": ("grid_worker", lambda w: {}),
+    "/cases/<int:case_id>/assign": ("grid_worker", lambda w: {"user_id": str(w.users["member"]), "org_id": "0"}),
+    "/cases/<int:case_id>/resolve": ("grid_worker", lambda w: {"note": "换了灯泡", "hours": "1"}),
+    "/cases/<int:case_id>/escalate": ("grid_worker", lambda w: {"reason": "需要物业配合"}),
+    "/cases/<int:case_id>/confirm": ("resident", lambda w: {"score": "5", "comment": "谢谢"}),
+    "/cases/<int:case_id>/reopen": ("resident", lambda w: {"reason": "又坏了"}),
 }

@@ -9,7 +9,7 @@ import pytest
 
 from app import create_app
 from tests.conftest import config_for
-from tests.security.conftest import (FORMS, ROLES, activity_form, build_path, build_world, client_as, encode,
+from tests.security.conftest import (FORMS, ROLES, activity_form, build_path, build_world, case_form, client_as, encode,
                                      hours_form, post_form, reset_database, routes, snapshot, world_args)
 
 LOGIN = "login"
@@ -33,6 +33,11 @@ def organizers(allowed, out_of_scope):
     """Organizer pages: 403 for people who organize nothing, `out_of_scope` for 太和社区's organizer."""
     return {"anonymous": LOGIN, "resident": 403, "member": 403, "grid_worker": 403,
             "organizer_out": out_of_scope, "organizer_in": allowed, "admin": allowed}
+
+
+def case_seen(code, **override):
+    """A case of 西苑社区's grid: 404 for the member (neither reporter nor handler) and 太和社区's organizer."""
+    return {**signed_in(code, member=404, organizer_out=404), **override}
 
 
 # "METHOD rule": (expected outcome per role, form data builder or None)
@@ -144,10 +149,28 @@ MATRIX = {
     # An import job is seen and run only by the organizer who uploaded it (not even by an admin).
     "GET /admin/import/<int:job_id>": ({**organizers(200, 404), "admin": 404}, None),
     "POST /admin/import/<int:job_id>/step": ({**organizers(303, 404), "admin": 404}, None),
+    # Cases: the reporter (the resident), the grid's worker, 西苑社区's organizer and admins see the world's case.
+    "GET /reports/orgs/<int:org_id>/cases": (organizers(200, 404), None),
+    "GET /reports/orgs/<int:org_id>/cases.<any(csv, xlsx):fmt>": (organizers(200, 404), None),
+    "GET /cases": (signed_in(200), None),
+    "GET /cases/new": (signed_in(200), None),
+    "POST /cases/new": (signed_in(303), case_form),
+    "GET /cases/<int:case_id>": (case_seen(200), None),
+    "GET /cases/<int:case_id>/photos/<int:photo_id>": (case_seen(200), None),
+    # Accepted already: a handler is told so with a flash (303), as is the reporter who is no handler.
+    "POST /cases/<int:case_id>/accept": (case_seen(303), None),
+    "POST /cases/<int:case_id>/assign": (case_seen(303, resident=422), form("/cases/<int:case_id>/assign")),
+    "POST /cases/<int:case_id>/resolve": (case_seen(303, resident=422), form("/cases/<int:case_id>/resolve")),
+    "POST /cases/<int:case_id>/escalate": (case_seen(303, resident=422), form("/cases/<int:case_id>/escalate")),
+    # On the resolved case: only its reporter confirms or reopens it.
+    "POST /cases/<int:case_id>/confirm": (case_seen(422, resident=303), form("/cases/<int:case_id>/confirm")),
+    "POST /cases/<int:case_id>/reopen": (case_seen(422, resident=303), form("/cases/<int:case_id>/reopen")),
 }
 # Actions that use up their object (a revoked grant, an org name taken): each role gets a fresh world.
 FRESH_PER_ROLE = {"POST /admin/grants/<int:grant_id>/revoke", "POST /admin/orgs", "POST /admin/orgs/<int:org_id>/grants",
-                  "POST /admin/orgs/<int:org_id>/grids"}
+                  "POST /admin/orgs/<int:org_id>/grids", "POST /cases/<int:case_id>/assign",
+                  "POST /cases/<int:case_id>/resolve", "POST /cases/<int:case_id>/escalate",
+                  "POST /cases/<int:case_id>/confirm", "POST /cases/<int:case_id>/reopen"}
 
 
 def _route_keys(app) -> list[str]:
