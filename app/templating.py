@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from .models.base import utcnow
 from .models.user import mask_phone
+from .models.wish import mask_name
 from .timeutil import to_local
 
 
@@ -72,11 +73,12 @@ def _translations():
 @lru_cache(maxsize=8)
 def labels(locale: str) -> dict[str, dict[str, str]]:
     """The label tables translated once per language (a lazy string translates again at every use)."""
-    from . import forms
+    from . import forms, forms_wishes
 
     tables = {"kinds": forms.KIND_LABELS, "status_labels": forms.STATUS_LABELS,
               "signup_status_labels": forms.SIGNUP_STATUS_LABELS, "attendance_labels": forms.ATTENDANCE_LABELS,
-              "record_status_labels": forms.RECORD_STATUS_LABELS, "source_labels": forms.SOURCE_LABELS}
+              "record_status_labels": forms.RECORD_STATUS_LABELS, "source_labels": forms.SOURCE_LABELS,
+              "wish_status_labels": forms_wishes.WISH_STATUS_LABELS}
     return {name: {key: str(label) for key, label in table.items()} for name, table in tables.items()}
 
 
@@ -91,14 +93,23 @@ def init_templating(app: Flask) -> None:
 
     # {% if activity is editable %}: the rules of services/activities, never repeated in a template.
     app.jinja_env.tests.update(editable=editable, attendance_taken=attendance_taken, markable=markable)
-    app.jinja_env.filters.update(when=when, when_range=when_range, day=day, input_value=input_value, input_date=input_date, hours=hours, masked=mask_phone,
+    app.jinja_env.filters.update(when=when, when_range=when_range, day=day, input_value=input_value, input_date=input_date, hours=hours, masked=mask_phone, masked_name=mask_name,
                                  datetime_full=lambda dt: format_datetime(dt, "medium"))
+
+    def review_badge() -> int:
+        """Hours waiting for the organizer's review: the count on the Review tab (one query, only where shown)."""
+        from .services.desk import count_approvals
+
+        return count_approvals(current_user)
+
+    app.jinja_env.globals.update(review_badge=review_badge)
 
     @app.context_processor
     def globals_():
         from .services.notifications import unread_count
+        from .services.scope import is_desk_user
 
         unread = unread_count(current_user) if current_user.is_authenticated else 0
         locale = str(get_locale())
-        return {"unread_count": unread, "now": utcnow(), "locale": locale,
+        return {"unread_count": unread, "desk_user": is_desk_user(current_user), "now": utcnow(), "locale": locale,
                 "current_path": request.full_path.rstrip("?"), **labels(locale)}

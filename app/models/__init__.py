@@ -9,8 +9,9 @@ from .record import Certificate, MonthlyHours, ServiceRecord
 from .imports import ImportJob
 from .counter import ChangeCounter
 from .code import PhoneCode
+from .wish import Wish
 
 __all__ = [
     "Activity", "ActivitySession", "ChangeCounter", "AuditEvent", "ImportJob", "SessionAttendance", "Certificate", "Grid", "MonthlyHours", "Notification", "Org", "PhoneCode", "PostClaim", "RoleGrant",
-    "ServicePost", "ServiceRecord", "Signup", "User", "activity_units",
+    "ServicePost", "ServiceRecord", "Signup", "User", "Wish", "activity_units",
 ]

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import utcnow
 
-NOTIFICATION_KINDS = ("promoted", "activity_cancelled", "activity_changed", "hours_approved", "hours_rejected", "message")
+NOTIFICATION_KINDS = ("promoted", "activity_cancelled", "activity_changed", "hours_approved", "hours_rejected", "message",
+                      "wish_approved", "wish_rejected", "wish_claimed", "wish_fulfilled", "wish_confirmed")
 
 
 class Notification(db.Model):

@@ -4,11 +4,13 @@ import json
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from ..database import write_lock_later
 from ..extensions import db
 from ..forms import ChangePasswordForm, ChangePhoneForm, CloseAccountForm
-from ..services import accounts, calendar
+from ..forms_wishes import HomeGridForm
+from ..services import accounts, calendar, grids
 from ..services.accounts import PRIVACY_VERSION
 from ..services.errors import DomainError
 from .auth import phone_asked, run_with_code
@@ -21,6 +23,9 @@ def _page(status: int = 200, **forms):
     if "phone_form" not in forms:
         forms["phone_form"] = ChangePhoneForm(phone=phone_asked())
     forms.setdefault("close_form", CloseAccountForm(prefix="close"))
+    forms.setdefault("grid_form", HomeGridForm(grid_id=current_user.grid_id or 0))
+    forms["grid_form"].grid_id.choices = [SelectChoice(0, _("Not said"))] + [
+        SelectChoice(g.id, f"{g.community.name} · {g.name}") for g in grids.choosable_grids(current_user)]
     return render_template("account/show.html", **forms), status
 
 
@@ -70,6 +75,16 @@ def change_phone():
         flash(_("Your phone number is changed."), "success")
         return redirect(url_for(".show"), 303)
     return _page(422, phone_form=form)
+
+
+@bp.post("/me/grid")
+@login_required
+def set_grid():
+    """The grid I live in (a select of my community's grids)."""
+    form = HomeGridForm()
+    form.grid_id.choices = [SelectChoice(0, "")] + [SelectChoice(g.id, g.name) for g in grids.choosable_grids(current_user)]
+    return _apply(form, lambda: grids.set_home_grid(current_user, form.grid_id.data), _("Saved where you live."),
+                  "grid_id", "grid_form")
 
 
 @bp.get("/me/data.json")

@@ -12,6 +12,7 @@ from ..services import accounts, throttle
 from ..services.codes import WrongCode, void_codes
 from ..services.errors import DomainError, WrongPassword
 from ..services.phones import normalize_phone
+from ..services.scope import is_desk_user
 from ..services.sms import SmsFailed, send_sms
 from ..services.throttle import count_attempt, wait_seconds
 from ..urls import safe_next
@@ -71,7 +72,9 @@ def run_with_code(form, action, field: str = "phone"):
 
 def _signed_in(user: User, remember: bool = False):
     login_user(user, remember=remember)
-    return redirect(safe_next(request.args.get("next")) or url_for("main.home"), 303)
+    # Organizers and grid workers land on what waits for them; everyone else on the home page.
+    landing = url_for("desk.show") if is_desk_user(user) else url_for("main.home")
+    return redirect(safe_next(request.args.get("next")) or landing, 303)
 
 
 @bp.route("/login", methods=["GET", "POST"])

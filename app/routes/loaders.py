@@ -8,8 +8,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Activity, Org, ServicePost, ServiceRecord, User
-from ..services.scope import activity_in_scope, can_manage_org, org_in_scope, person_in_scope, record_in_scope
+from ..models import Activity, Grid, Org, ServicePost, ServiceRecord, User, Wish
+from ..models.wish import PUBLIC_WISH_STATUSES
+from ..services.scope import activity_in_scope, can_handle_grid, can_manage_org, org_in_scope, person_in_scope, record_in_scope
 
 
 def _manages(org: Org) -> bool:
@@ -64,3 +65,17 @@ def own_record(record_id: int) -> ServiceRecord:
     """One of my own service records."""
     return db.one_or_404(select(ServiceRecord).where(ServiceRecord.id == record_id,
                                                      ServiceRecord.user_id == current_user.id))
+
+
+def visible_wish(wish_id: int) -> Wish:
+    """A wish on the wall for everyone; a pending or rejected one only for its wisher and the grid's handlers."""
+    wish = db.get_or_404(Wish, wish_id)
+    if wish.status not in PUBLIC_WISH_STATUSES and not (
+            current_user.is_authenticated and (wish.wisher_id == current_user.id or can_handle_grid(current_user, wish.grid))):
+        abort(404)
+    return wish
+
+
+def visible_grid(grid_id: int) -> Grid:
+    """Any grid, for people signed in (the route requires it)."""
+    return db.get_or_404(Grid, grid_id)

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import String, Text, select
 
 from app.extensions import db
-from app.models import Activity, Org, ServicePost, ServiceRecord, User
+from app.models import Activity, Grid, Org, ServicePost, ServiceRecord, User, Wish
 from app.models.base import utcnow
 from app.services import checkin, classes, imports, records, roster, signups
 from app.services.certificates import issue_certificate
@@ -42,12 +42,14 @@ PAGES = {
     ANONYMOUS: [
         "/", "/activities", "/activities?period=past", "/activities/{painting}", "/activities/{klass}",
         "/posts", "/posts/{post}", "/login", "/register", "/reset", "/privacy", "/certificates/{certificate}",
-        ("/certificates/HX2000-000000-NONE", 404), ("/activities/99999", 404),
+        ("/certificates/HX2000-000000-NONE", 404), ("/activities/99999", 404), "/wishes", "/wishes/{wish}",
+        ("/wishes/{pending_wish}", 404),
     ],
     MEMBER: [
         "/activities/{meeting}/checkin/{code}", "/", "/activities", "/activities/{painting}",
         "/activities/{reading3}", "/activities/{meeting}", "/notifications", "/posts", "/posts/{held_post}",
         "/me", "/me/hours", "/me/hours/certificate/{year}", ("/manage/activities", 403),
+        "/wishes/new", "/wishes/{courier_wish}", "/grids/{grid}", ("/manage", 403),
     ],
     IN_SERVICE: ["/me/service-sheet", "/me/hours"],
     RESIDENT: ["/", "/activities/{klass}", "/activities/{klass}/completion", "/activities/{painting}",
@@ -63,6 +65,7 @@ PAGES = {
         "/reports", "/reports/orgs/{xiyuan}", "/reports/orgs/{branch}", "/reports/members/{in_service}/service-sheet",
         "/admin/orgs", "/admin/orgs/{xiyuan}", "/admin/people", "/admin/people?q=张",
         "/admin/people/{member}", "/admin/import", "/admin/import/{job}", ("/reports/orgs/{taihe}", 404),
+        "/manage", "/wishes?status=pending", "/wishes/{pending_wish}", "/grids/{grid}",
     ],
     ADMIN: ["/admin/orgs", "/admin/orgs/{street}", "/admin/people/{organizer}", "/reports/orgs/{district}",
             "/reports"],
@@ -210,6 +213,10 @@ def _prepare(actor: dict) -> dict:
         "xiyuan": org["西苑社区"].id, "branch": org["第一党支部"].id, "taihe": org["太和社区"].id,
         "street": org["卧虎湾街道"].id, "district": org["平城区"].id,
         "member": actor[MEMBER].id, "in_service": actor[IN_SERVICE].id, "organizer": actor[ORGANIZER].id,
+        "wish": db.session.scalar(select(Wish.id).where(Wish.status == "open")),
+        "pending_wish": db.session.scalar(select(Wish.id).where(Wish.status == "pending")),
+        "courier_wish": db.session.scalar(select(Wish.id).where(Wish.status == "claimed")),
+        "grid": db.session.scalar(select(Grid.id).where(Grid.name == "第一网格")),
     }
 
 

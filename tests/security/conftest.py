@@ -48,6 +48,7 @@ class World:
     job_id: int = 0
     grant_id: int = 0  # the grid worker's grant, in 西苑社区
     calendar_token: str = ""  # the member's
+    wishes: dict = field(default_factory=dict)  # status -> id: pending (the resident's), open, claimed (the member's), fulfilled
     anchor: datetime | None = None  # "now" for the world's times, so two builds are the same
 
 
@@ -134,7 +135,26 @@ def build_world(app, password_hash, anchor: datetime | None = None) -> World:
         db.session.commit()
         w.certificate = certificates.issue_certificate(member, yesterday.year, xiyuan).number
         db.session.commit()
+        _wishes(w, grid)
     return w
+
+
+def _wishes(w: World, grid) -> None:
+    """Four wishes of the resident in the grid: pending, open, claimed by the member, fulfilled by the member."""
+    from app.services import wishes
+
+    resident, member, worker = (db.session.get(User, w.users[r]) for r in ("resident", "member", "grid_worker"))
+    for status in ("pending", "open", "claimed", "fulfilled"):
+        wish = wishes.create_wish(resident, {"title": f"{status}心愿", "grid_id": grid.id})
+        db.session.commit()
+        if status != "pending":
+            wishes.approve_wish(worker, wish.id)
+        if status in ("claimed", "fulfilled"):
+            wishes.claim_wish(member, wish.id)
+        if status == "fulfilled":
+            wishes.fulfil_wish(member, wish.id, "送到了", Decimal("1"))
+        db.session.commit()
+        w.wishes[status] = wish.id
 
 
 @pytest.fixture
@@ -226,13 +246,20 @@ def world_args(app, world: World, rule=None) -> dict:
         checkin_code = checkin.current_code(world.activity_id)
     if rule is not None and rule.endpoint.startswith("checkin."):
         return {**world_args(app, world), "code": checkin_code}
+    if rule is not None and rule.endpoint in WISH_FOR_STEP:
+        return {**world_args(app, world), "wish_id": world.wishes[WISH_FOR_STEP[rule.endpoint]]}
     return {
         "activity_id": world.activity_id, "post_id": world.post_id, "record_id": world.record_id,
         "org_id": world.orgs["西苑社区"], "number": world.certificate, "year": year,
         "code": "en", "filename": "css/app.css", "fmt": "csv", "user_id": world.users["member"],
         "grid_id": world.grid_id, "session_id": world.session_id, "job_id": world.job_id,
-        "grant_id": world.grant_id, "token": world.calendar_token,
+        "grant_id": world.grant_id, "token": world.calendar_token, "wish_id": world.wishes["open"],
     }
+
+
+# The wish each step is tried on: the one in the state the step starts from.
+WISH_FOR_STEP = {"wishes.approve": "pending", "wishes.reject": "pending", "wishes.release": "claimed",
+                 "wishes.fulfil": "claimed", "wishes.confirm": "fulfilled"}
 
 
 def encode(body: dict | None) -> dict | None:
