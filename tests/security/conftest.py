@@ -376,4 +376,13 @@ FORMS = {
         "organizer_in", lambda w: {"user_id": str(w.users["member"]), "attended": "yes"}),
     "/manage/activities/<int:activity_id>/sessions/<int:session_id>/delete": ("organizer_in", lambda w: {}),
     "/manage/activities/<int:activity_id>/walk-ins": ("organizer_in", lambda w: {"phone": "13900000001", "name": ""}),
+    "/me/grid": ("member", lambda w: {"grid_id": str(w.grid_id)}),
+    "/wishes/new": ("resident", lambda w: {"title": "想要一副老花镜", "description": "看报纸用", "grid_id": str(w.grid_id),
+                                           "for_name": "", "needed_by": (local_today() + timedelta(days=7)).isoformat()}),
+    "/wishes/<int:wish_id>/approve": ("grid_worker", lambda w: {}),
+    "/wishes/<int:wish_id>/reject": ("grid_worker", lambda w: {"reason": "不属于本网格"}),
+    "/wishes/<int:wish_id>/claim": ("member", lambda w: {}),
+    "/wishes/<int:wish_id>/release": ("member", lambda w: {}),
+    "/wishes/<int:wish_id>/fulfil": ("member", lambda w: {"note": "送到了", "hours": "1.5"}),
+    "/wishes/<int:wish_id>/confirm": ("resident", lambda w: {}),
 }
