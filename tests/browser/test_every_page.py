@@ -21,6 +21,7 @@ from sqlalchemy import String, Text, select
 from app.extensions import db
 from app.models import Activity, Grid, Org, ServicePost, ServiceRecord, User, Wish
 from app.models.base import utcnow
+from app.models.wish import mask_name
 from app.services import checkin, classes, imports, records, roster, signups
 from app.services.certificates import issue_certificate
 from app.timeutil import local_today
@@ -164,6 +165,8 @@ def _user_data() -> list[str]:
                     found.update(_cjk_strings(value))
     names = db.session.scalars(select(User.name)).all()
     found.update(n[:1] + "*" * (len(n) - 1) for n in names if n)  # names masked on a certificate check
+    # …and on the wish wall, a wish entered for someone by the name given for them
+    found.update(mask_name(n) for n in db.session.scalars(select(Wish.for_name)) if n)
     return sorted(found, key=len, reverse=True)
 
 
