@@ -22,7 +22,7 @@ SIGNUP_STATUS_LABELS = {"confirmed": _l("Confirmed"), "waitlisted": _l("Waitlist
 ATTENDANCE_LABELS = {"unknown": _l("Not marked"), "attended": _l("Attended"), "absent": _l("Absent")}
 RECORD_STATUS_LABELS = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}
 SOURCE_LABELS = {"activity": _l("Activity"), "post": _l("Service post"), "manual": _l("Reported by hand"),
-                 "case": _l("Case")}
+                 "case": _l("Case"), "wish": _l("Wish")}
 AUDIENCE_LABELS = {"all": _l("Everyone"), "members": _l("Party members only")}
 ORG_KIND_LABELS = {"district": _l("District"), "street": _l("Street"), "community": _l("Community"),
                    "branch": _l("Party branch"), "unit": _l("Co-building unit")}
@@ -30,7 +30,7 @@ MEMBER_TYPE_LABELS = {"community": _l("Community party member"), "in_service": _
                       "retired": _l("Retired party member"), "flowing": _l("Flowing party member")}
 ROLE_LABELS = {"admin": _l("Administrator"), "organizer": _l("Organizer"), "grid_worker": _l("Grid worker")}
 # Records that did not come from an activity are their own categories beside the activity kinds.
-REPORT_SOURCE_LABELS = {"post": _l("Service posts"), "manual": _l("Entered by hand"), "case": _l("Cases")}
+REPORT_SOURCE_LABELS = {"post": _l("Service posts"), "manual": _l("Entered by hand"), "case": _l("Cases"), "wish": _l("Wishes")}
 
 IMPORT_PROBLEMS = {
     "name_missing": _l("No name"),
@@ -48,10 +48,14 @@ IMPORT_ACTIONS = {"create": _l("New person"), "update": _l("Update: branch or me
                   "unchanged": _l("No change")}
 
 
+WISH_STATUS_LABELS = {"pending": _l("Waiting for approval"), "open": _l("Open"), "claimed": _l("Claimed"),
+                      "fulfilled": _l("Fulfilled"), "confirmed": _l("Confirmed"), "rejected": _l("Not approved")}
+
+
 @lru_cache(maxsize=8)
 def labels(locale: str) -> dict[str, dict[str, str]]:
     """The label tables translated once per language (a lazy string translates again at every use)."""
     tables = {"kinds": KIND_LABELS, "status_labels": STATUS_LABELS, "signup_status_labels": SIGNUP_STATUS_LABELS,
               "attendance_labels": ATTENDANCE_LABELS, "record_status_labels": RECORD_STATUS_LABELS,
-              "source_labels": SOURCE_LABELS}
+              "source_labels": SOURCE_LABELS, "wish_status_labels": WISH_STATUS_LABELS}
     return {name: {key: str(label) for key, label in table.items()} for name, table in tables.items()}

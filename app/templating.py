@@ -11,6 +11,7 @@ from flask_login import current_user
 from .labels import labels
 from .models.base import utcnow
 from .models.user import mask_phone
+from .models.wish import mask_name
 from .timeutil import to_local
 
 
@@ -81,14 +82,23 @@ def init_templating(app: Flask) -> None:
 
     # {% if activity is editable %}: the rules of services/activities, never repeated in a template.
     app.jinja_env.tests.update(editable=editable, attendance_taken=attendance_taken, markable=markable)
-    app.jinja_env.filters.update(when=when, when_range=when_range, day=day, input_value=input_value, input_date=input_date, hours=hours, masked=mask_phone,
+    app.jinja_env.filters.update(when=when, when_range=when_range, day=day, input_value=input_value, input_date=input_date, hours=hours, masked=mask_phone, masked_name=mask_name,
                                  datetime_full=lambda dt: format_datetime(dt, "medium"))
+
+    def review_badge() -> int:
+        """Hours waiting for the organizer's review: the count on the Review tab (one query, only where shown)."""
+        from .services.desk import count_approvals
+
+        return count_approvals(current_user)
+
+    app.jinja_env.globals.update(review_badge=review_badge)
 
     @app.context_processor
     def globals_():
         from .services.notifications import unread_count
+        from .services.scope import is_desk_user
 
         unread = unread_count(current_user) if current_user.is_authenticated else 0
         locale = str(get_locale())
-        return {"unread_count": unread, "now": utcnow(), "locale": locale,
+        return {"unread_count": unread, "desk_user": is_desk_user(current_user), "now": utcnow(), "locale": locale,
                 "current_path": request.full_path.rstrip("?"), **labels(locale)}

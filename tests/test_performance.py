@@ -24,8 +24,8 @@ PINNED = {
     "signup POST (htmx)": 14,  # the activities version moves by trigger, inside the seat UPDATE
     "posts": 6,
     "my hours": 6,
-    "roster": 6,  # the people as plain columns, without their role grants
-    "approval queue": 4,
+    "roster": 7,  # the people as plain columns, without their role grants; +1: the Review tab's count badge
+    "approval queue": 5,  # +1: the Review tab's count badge (issue 15)
     "street report": 8,
     "street report XLSX": 6,
     "case list": 5,

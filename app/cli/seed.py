@@ -7,7 +7,7 @@ from werkzeug.security import generate_password_hash
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import Activity, Grid, Org, PostClaim, RoleGrant, ServicePost, ServiceRecord, Signup, User
+from ..models import Activity, Grid, Org, PostClaim, RoleGrant, ServicePost, ServiceRecord, Signup, User, Wish
 from ..models.base import utcnow
 from ..timeutil import from_local, local_date, local_today, to_local
 
@@ -165,6 +165,7 @@ def seed_demo() -> bool:
             org_id=reading3.org_id, branch_id=user.branch_id, recorded_by_id=organizer.id,
             reviewed_by_id=organizer.id, reviewed_at=utcnow()))
     _seed_posts(orgs, grids, people)
+    _seed_wishes(grids, people)
     db.session.flush()
     _seed_cases(grids, people)
     return True
@@ -223,3 +224,19 @@ def _seed_cases(grids, people) -> None:
     cases.accept_case(worker, hazard.id, now=now - timedelta(minutes=50))
     cases.escalate_case(worker, hazard.id, "需要专业高空作业和维修资金，网格内无法解决，请社区协调物业和维修资金。",
                         now=now - timedelta(minutes=30))
+
+
+def _seed_wishes(grids, people) -> None:
+    """微心愿: a courier's at the 暖“新”之家 station (claimed by a member), an open one, one waiting for approval."""
+    now = utcnow()
+    db.session.add_all([
+        Wish(title="驿站添一台微波炉，冬天送件回来能吃上热饭", grid_id=grids[5].id, wisher_id=people["1"].id,
+             for_name="快递员小刘（暖“新”之家驿站）", description="驿站里有十几位快递小哥午饭常常是凉的。",
+             needed_by=local_today() + timedelta(days=20), status="claimed", reviewed_by_id=people["1"].id,
+             claimer_id=people["4"].id, claimed_at=now, created_at=now - timedelta(days=3)),
+        Wish(title="帮家里老人修一下漏水的水龙头", grid_id=grids[0].id, wisher_id=people["9"].id,
+             description="厨房水龙头一直滴水，老人腿脚不便。", status="open", reviewed_by_id=people["2"].id,
+             created_at=now - timedelta(days=1)),
+        Wish(title="独居的刘奶奶想要一台收音机", grid_id=grids[0].id, wisher_id=people["2"].id, for_name="刘奶奶",
+             description="刘奶奶视力不好，想听听戏曲和新闻。", status="pending", created_at=now),
+    ])

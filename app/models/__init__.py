@@ -10,8 +10,9 @@ from .imports import ImportJob
 from .counter import ChangeCounter
 from .code import PhoneCode
 from .case import Case, CaseCredit, CaseEvent, CasePhoto
+from .wish import Wish
 
 __all__ = [
     "Activity", "ActivitySession", "Case", "CaseCredit", "CaseEvent", "CasePhoto", "ChangeCounter", "AuditEvent", "ImportJob", "SessionAttendance", "Certificate", "Grid", "MonthlyHours", "Notification", "Org", "PhoneCode", "PostClaim", "RoleGrant",
-    "ServicePost", "ServiceRecord", "Signup", "User", "activity_units",
+    "ServicePost", "ServiceRecord", "Signup", "User", "Wish", "activity_units",
 ]

@@ -4,10 +4,12 @@ import json
 from flask import Blueprint, Response, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from ..database import write_lock_later
 from ..forms import ChangePasswordForm, ChangePhoneForm, CloseAccountForm
-from ..services import accounts, calendar
+from ..forms_wishes import HomeGridForm
+from ..services import accounts, calendar, grids
 from ..services.accounts import PRIVACY_VERSION
 from .perform import perform
 from .sign_in import account_page
@@ -46,6 +48,17 @@ def change_phone():
     done = perform(lambda: accounts.change_phone(current_user, form.password.data, form.phone.data, form.code.data),
                    _("Your phone number is changed."), url_for(".show"), form=form, field="phone")
     return done or account_page(422, phone_form=form)
+
+
+@bp.post("/me/grid")
+@login_required
+def set_grid():
+    """The grid I live in (a select of my community's grids)."""
+    form = HomeGridForm()
+    form.grid_id.choices = [SelectChoice(0, "")] + [SelectChoice(g.id, g.name) for g in grids.choosable_grids(current_user)]
+    done = perform(lambda: grids.set_home_grid(current_user, form.grid_id.data), _("Saved where you live."),
+                   url_for(".show"), form=form, field="grid_id")
+    return done or account_page(422, grid_form=form)
 
 
 @bp.get("/me/data.json")

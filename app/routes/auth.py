@@ -11,6 +11,7 @@ from ..models import User
 from ..services import accounts, throttle
 from ..services.codes import void_codes
 from ..services.phones import normalize_phone
+from ..services.scope import is_desk_user
 from ..services.sms import SmsFailed, send_sms
 from ..services.throttle import count_attempt, wait_seconds
 from ..urls import safe_next
@@ -23,15 +24,17 @@ FORMS = {"register": RegisterForm, "login": LoginForm, "reset": ResetForm}
 PAGES = {"register": "auth.register", "login": "auth.login", "reset": "auth.reset", "phone": "account.show"}
 
 
-def _next_page() -> str:
-    return safe_next(request.args.get("next")) or url_for("main.home")
+def _next_page(user: User | None = None) -> str:
+    # Organizers and grid workers land on what waits for them (the desk); everyone else on the home page.
+    landing = url_for("desk.show") if user is not None and is_desk_user(user) else url_for("main.home")
+    return safe_next(request.args.get("next")) or landing
 
 
 def _signed_in(user: User, remember: bool = False, phone: str | None = None):
     if phone:
         throttle.login_succeeded(phone)
     login_user(user, remember=remember)
-    return redirect(_next_page(), 303)
+    return redirect(_next_page(user), 303)
 
 
 @bp.route("/login", methods=["GET", "POST"])

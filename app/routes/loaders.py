@@ -8,10 +8,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Activity, ActivitySession, Case, Grid, ImportJob, Org, RoleGrant, ServicePost, ServiceRecord, User
+from ..models import (Activity, ActivitySession, Case, Grid, ImportJob, Org, RoleGrant, ServicePost, ServiceRecord, User,
+                      Wish)
+from ..models.wish import PUBLIC_WISH_STATUSES
 from ..services.case_lists import case_visible
-from ..services.scope import (activity_in_scope, can_manage_org, grant_in_scope, grid_in_scope, org_in_scope,
-                              person_in_scope, record_in_scope)
+from ..services.scope import (activity_in_scope, can_handle_grid, can_manage_org, grant_in_scope, grid_managed_in_scope,
+                              org_in_scope, person_in_scope, record_in_scope)
 
 
 def _manages(org: Org) -> bool:
@@ -85,7 +87,7 @@ def scoped_session(activity_id: int, session_id: int) -> ActivitySession:
 
 def scoped_grid(grid_id: int) -> Grid:
     """A grid whose community the organizer manages."""
-    return db.one_or_404(select(Grid).where(Grid.id == grid_id, grid_in_scope(current_user)))
+    return db.one_or_404(select(Grid).where(Grid.id == grid_id, grid_managed_in_scope(current_user)))
 
 
 def scoped_grant(grant_id: int) -> RoleGrant:
@@ -101,3 +103,17 @@ def my_import(job_id: int) -> ImportJob:
 def visible_case(case_id: int) -> Case:
     """A case its reporter, its assignee or its handlers may see."""
     return db.one_or_404(select(Case).where(Case.id == case_id, case_visible(current_user)))
+
+
+def visible_wish(wish_id: int) -> Wish:
+    """A wish on the wall for everyone; a pending or rejected one only for its wisher and the grid's handlers."""
+    wish = db.get_or_404(Wish, wish_id)
+    if wish.status not in PUBLIC_WISH_STATUSES and not (
+            current_user.is_authenticated and (wish.wisher_id == current_user.id or can_handle_grid(current_user, wish.grid))):
+        abort(404)
+    return wish
+
+
+def visible_grid(grid_id: int) -> Grid:
+    """Any grid, for people signed in (the route requires it)."""
+    return db.get_or_404(Grid, grid_id)

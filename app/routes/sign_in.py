@@ -2,10 +2,13 @@
 went to, the welcome after registering, and the account page (a code request may answer with it)."""
 from flask import current_app, flash, make_response, render_template, request, session
 from flask_babel import gettext as _
-from flask_login import login_user
+from flask_login import current_user, login_user
+from wtforms.fields.choices import SelectChoice
 
 from ..forms import ChangePasswordForm, ChangePhoneForm, CloseAccountForm
+from ..forms_wishes import HomeGridForm
 from ..models import User
+from ..services import grids
 from ..services.throttle import count_attempt, wait_seconds
 
 
@@ -56,4 +59,7 @@ def account_page(status: int = 200, **forms):
     if "phone_form" not in forms:
         forms["phone_form"] = ChangePhoneForm(phone=phone_asked())
     forms.setdefault("close_form", CloseAccountForm(prefix="close"))
+    forms.setdefault("grid_form", HomeGridForm(grid_id=current_user.grid_id or 0))
+    forms["grid_form"].grid_id.choices = [SelectChoice(0, _("Not said"))] + [
+        SelectChoice(g.id, f"{g.community.name} · {g.name}") for g in grids.choosable_grids(current_user)]
     return render_template("account/show.html", **forms), status

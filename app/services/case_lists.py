@@ -35,13 +35,18 @@ def overdue(now: datetime):
                and_(Case.status.in_(IN_HAND), Case.resolve_due < now))
 
 
+def handled_by(user: User):
+    """SQL condition on Case: the cases of the grids and communities the person handles (all, for admins)."""
+    return true() if user.is_admin else _handled(user)
+
+
 def list_cases(user: User, now: datetime, which: str = "all", status: str = "", late: bool = False) -> Select:
     """The cases the person sees, newest first: all, mine (reported by, assigned to or handled by me) or my grids'."""
     query = select(Case).where(case_visible(user)).options(joinedload(Case.grid))
     if which == "mine":
         query = query.where(or_(Case.reporter_id == user.id, Case.assignee_id == user.id, Case.handler_id == user.id))
     elif which == "grids":
-        query = query.where(_handled(user) if not user.is_admin else true())
+        query = query.where(handled_by(user))
     if status:
         query = query.where(Case.status == status)
     if late:

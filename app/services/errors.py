@@ -231,3 +231,51 @@ class PhotoTooLarge(DomainError):
 class PhotoNotImage(DomainError):
     message = _l("Photos must be JPEG, PNG or WebP pictures.")
     field = "photo"
+
+
+class WishNotPending(DomainError):
+    message = _l("This wish has already been reviewed.")
+
+
+class WishNotOpen(DomainError):
+    message = _l("Someone has already claimed this wish.")
+
+
+class WishNotClaimedByYou(DomainError):
+    message = _l("You have not claimed this wish.")
+
+
+class WishNotFulfilled(DomainError):
+    message = _l("This wish is not marked fulfilled yet, or has already been confirmed.")
+
+
+class NotWishHandler(DomainError):
+    message = _l("Only the grid workers of this grid and the community's organizers can do this.")
+
+
+class NotWisher(DomainError):
+    message = _l("Only the person who posted the wish, or a grid worker of its grid, can confirm it.")
+
+
+class WishClaimersOnly(DomainError):
+    message = _l("Wishes are claimed by party members, or on behalf of a co-building unit.")
+
+
+class ForNameNotAllowed(DomainError):
+    message = _l("Only grid workers and organizers enter a wish for someone else.")
+    field = "for_name"
+
+
+class NeededByPast(DomainError):
+    message = _l("The date a wish is needed by cannot be in the past.")
+    field = "needed_by"
+
+
+class NoSuchGrid(DomainError):
+    message = _l("Choose a grid of your community.")
+    field = "grid_id"
+
+
+class WishNoteRequired(DomainError):
+    message = _l("Describe what was done.")
+    field = "note"

@@ -64,6 +64,12 @@ def describe(n: Notification) -> str:
         "hours_rejected": _("Your service hours were not approved: %(reason)s", reason=p.get("reason", "")),
         "message": _("Message from the organizer of “%(title)s”: %(text)s", title=title, text=p.get("text", "")),
         **_case_texts(p, title),
+        "wish_approved": _("Your wish “%(title)s” is on the wish wall now.", title=title),
+        "wish_rejected": _("Your wish “%(title)s” was not approved: %(reason)s", title=title, reason=p.get("reason", "")),
+        "wish_claimed": _("Someone has claimed your wish “%(title)s”.", title=title),
+        "wish_fulfilled": _("Your wish “%(title)s” is marked fulfilled. Please confirm it.", title=title),
+        "wish_confirmed": _("The wish “%(title)s” you fulfilled is confirmed; your hours go for review. Thank you!",
+                            title=title),
     }
     return texts.get(n.kind, n.kind)
 

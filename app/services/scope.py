@@ -1,8 +1,9 @@
-"""Who may manage what: organizer grants reach their org's whole subtree; admin reaches all."""
+"""Who may manage what: organizer grants reach their org's whole subtree; admin reaches all; a grid worker
+handles their grid (its wishes, its cases, the desk)."""
 from sqlalchemy import false, or_, select, true
 
 from ..extensions import db
-from ..models import Activity, Grid, Org, RoleGrant, ServicePost, ServiceRecord, User
+from ..models import Activity, Grid, Org, RoleGrant, ServicePost, ServiceRecord, User, Wish
 
 
 def managed_paths(user: User) -> list[str] | None:
@@ -58,8 +59,8 @@ def managed_orgs(user: User) -> list[Org]:
     return list(db.session.scalars(select(Org).where(org_in_scope(user)).order_by(Org.path)))
 
 
-def grid_in_scope(actor: User):
-    """SQL condition on Grid: its community is managed by the actor."""
+def grid_managed_in_scope(actor: User):
+    """SQL condition on Grid: its community is managed by the actor (not a grid worker's grids)."""
     return Grid.community_id.in_(select(Org.id).where(org_in_scope(actor)))
 
 
@@ -75,3 +76,45 @@ def can_manage_person(actor: User, person: User) -> bool:
     if actor.is_admin:
         return True
     return all(g.org is not None and can_manage_org(actor, g.org) for g in person.grants)
+
+
+def grid_worker_grants(user: User) -> list:
+    """The person's grid-worker grants: one grid each, or (without a grid) every grid under the org."""
+    if not user.is_authenticated:
+        return []
+    return [g for g in user.grants if g.role == "grid_worker"]
+
+
+def is_desk_user(user: User) -> bool:
+    """Organizers, admins and grid workers have a desk (/manage); other people do not."""
+    return user.is_authenticated and (user.is_organizer or bool(grid_worker_grants(user)))
+
+
+def grid_in_scope(user: User):
+    """SQL condition on Grid: the grids the user handles — the grids of the communities they organize,
+    and, for a grid worker, their own grid (or every grid under the org of a grant without one)."""
+    if managed_paths(user) is None:
+        return true()
+    conditions = [Grid.community_id.in_(select(Org.id).where(org_in_scope(user)))] if managed_paths(user) else []
+    for grant in grid_worker_grants(user):
+        if grant.grid_id is not None:
+            conditions.append(Grid.id == grant.grid_id)
+        elif grant.org is not None:
+            conditions.append(Grid.community_id.in_(
+                select(Org.id).where(Org.path.startswith(grant.org.path, autoescape=True))))
+    return or_(*conditions) if conditions else false()
+
+
+def can_handle_grid(user: User, grid: Grid) -> bool:
+    """Whether the user handles the grid (approves its wishes, sees its residents' phones only if organizer)."""
+    if not user.is_authenticated:
+        return False
+    if can_manage_org(user, grid.community):
+        return True
+    return any(g.grid_id == grid.id or (g.grid_id is None and g.org is not None and grid.community.path.startswith(g.org.path))
+               for g in grid_worker_grants(user))
+
+
+def wish_in_scope(user: User):
+    """SQL condition on Wish: its grid is one the user handles."""
+    return Wish.grid_id.in_(select(Grid.id).where(grid_in_scope(user)))

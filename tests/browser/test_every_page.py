@@ -19,8 +19,9 @@ import pytest
 from sqlalchemy import String, Text, select
 
 from app.extensions import db
-from app.models import Activity, Case, Org, ServicePost, ServiceRecord, User
+from app.models import Activity, Case, Grid, Org, ServicePost, ServiceRecord, User, Wish
 from app.models.base import utcnow
+from app.models.wish import mask_name
 from app.services import checkin, classes, imports, records, roster, signups
 from app.services.certificates import issue_certificate
 from app.timeutil import local_today
@@ -42,12 +43,14 @@ PAGES = {
     ANONYMOUS: [
         "/", "/activities", "/activities?period=past", "/activities/{painting}", "/activities/{klass}",
         "/posts", "/posts/{post}", "/login", "/register", "/reset", "/privacy", "/certificates/{certificate}",
-        ("/certificates/HX2000-000000-NONE", 404), ("/activities/99999", 404),
+        ("/certificates/HX2000-000000-NONE", 404), ("/activities/99999", 404), "/wishes", "/wishes/{wish}",
+        ("/wishes/{pending_wish}", 404),
     ],
     MEMBER: [
         "/activities/{meeting}/checkin/{code}", "/", "/activities", "/activities/{painting}",
         "/activities/{reading3}", "/activities/{meeting}", "/notifications", "/posts", "/posts/{held_post}",
         "/me", "/me/hours", "/me/hours/certificate/{year}", ("/manage/activities", 403), "/cases/{hazard}",
+        "/wishes/new", "/wishes/{courier_wish}", "/grids/{grid}", ("/manage", 403),
     ],
     IN_SERVICE: ["/me/service-sheet", "/me/hours"],
     RESIDENT: ["/", "/activities/{klass}", "/activities/{klass}/completion", "/activities/{painting}",
@@ -64,6 +67,7 @@ PAGES = {
         "/admin/orgs", "/admin/orgs/{xiyuan}", "/admin/people", "/admin/people?q=张",
         "/admin/people/{member}", "/admin/import", "/admin/import/{job}", ("/reports/orgs/{taihe}", 404),
         "/cases?which=grids", "/cases/{hazard}", "/cases/{gas}", "/reports/orgs/{xiyuan}/cases",
+        "/manage", "/wishes?status=pending", "/wishes/{pending_wish}", "/grids/{grid}",
     ],
     ADMIN: ["/admin/orgs", "/admin/orgs/{street}", "/admin/people/{organizer}", "/reports/orgs/{district}",
             "/reports"],
@@ -162,6 +166,8 @@ def _user_data() -> list[str]:
                     found.update(_cjk_strings(value))
     names = db.session.scalars(select(User.name)).all()
     found.update(n[:1] + "*" * (len(n) - 1) for n in names if n)  # names masked on a certificate check
+    # …and on the wish wall, a wish entered for someone by the name given for them
+    found.update(mask_name(n) for n in db.session.scalars(select(Wish.for_name)) if n)
     return sorted(found, key=len, reverse=True)
 
 
@@ -213,6 +219,10 @@ def _prepare(actor: dict) -> dict:
         "member": actor[MEMBER].id, "in_service": actor[IN_SERVICE].id, "organizer": actor[ORGANIZER].id,
         "gas": db.session.scalar(select(Case.id).where(Case.category == "dispute")),
         "hazard": db.session.scalar(select(Case.id).where(Case.category == "safety")),
+        "wish": db.session.scalar(select(Wish.id).where(Wish.status == "open")),
+        "pending_wish": db.session.scalar(select(Wish.id).where(Wish.status == "pending")),
+        "courier_wish": db.session.scalar(select(Wish.id).where(Wish.status == "claimed")),
+        "grid": db.session.scalar(select(Grid.id).where(Grid.name == "第一网格")),
     }
 
 

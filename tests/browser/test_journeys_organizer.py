@@ -19,9 +19,11 @@ ORGANIZER = "13800000001"
 
 
 def open_roster(page, live_server):
-    """管理 → the activity's 报名名单 link (past activities come last on the list)."""
+    """管理 (the desk) → 活动 → the activity's 报名名单 link (past activities come last on the list)."""
     with page.expect_navigation():
         page.locator("body > header").get_by_role("link", name="管理").click()
+    with page.expect_navigation():
+        page.locator("main nav.subnav").get_by_role("link", name="活动").click()
     card = page.locator("[data-activity-id]").filter(has_text=PAST)
     with page.expect_navigation():
         card.get_by_role("link", name="报名名单").click()

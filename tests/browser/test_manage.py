@@ -19,6 +19,9 @@ def test_organizer_publishes_an_activity_outsiders_cannot_edit(new_page, live_se
     page = sign_in(new_page(), "13800000001")
     with page.expect_navigation():
         page.locator("body > header").get_by_role("link", name="管理").click()
+    expect(page.locator("h1")).to_have_text("工作台")
+    with page.expect_navigation():
+        page.locator("main nav.subnav").get_by_role("link", name="活动").click()
     expect(page.locator("h1")).to_have_text("活动管理")
     with page.expect_navigation():
         page.get_by_role("button", name="发布活动").click()

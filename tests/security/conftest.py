@@ -51,6 +51,7 @@ class World:
     case_id: int = 0  # reported by the resident in the grid, accepted by the grid worker, with a photo
     resolved_case_id: int = 0  # the resident's, resolved: waiting for the resident to confirm or reopen
     photo_id: int = 0
+    wishes: dict = field(default_factory=dict)  # status -> id: pending (the resident's), open, claimed (the member's), fulfilled
     anchor: datetime | None = None  # "now" for the world's times, so two builds are the same
 
 
@@ -151,7 +152,26 @@ def build_world(app, password_hash, anchor: datetime | None = None) -> World:
         cases.accept_case(worker, resolved.id, now=w.anchor)
         cases.resolve_case(worker, resolved.id, "已固定井盖", now=w.anchor)
         db.session.commit()
+        _wishes(w, grid)
     return w
+
+
+def _wishes(w: World, grid) -> None:
+    """Four wishes of the resident in the grid: pending, open, claimed by the member, fulfilled by the member."""
+    from app.services import wishes
+
+    resident, member, worker = (db.session.get(User, w.users[r]) for r in ("resident", "member", "grid_worker"))
+    for status in ("pending", "open", "claimed", "fulfilled"):
+        wish = wishes.create_wish(resident, {"title": f"{status}心愿", "grid_id": grid.id})
+        db.session.commit()
+        if status != "pending":
+            wishes.approve_wish(worker, wish.id)
+        if status in ("claimed", "fulfilled"):
+            wishes.claim_wish(member, wish.id)
+        if status == "fulfilled":
+            wishes.fulfil_wish(member, wish.id, "送到了", Decimal("1"))
+        db.session.commit()
+        w.wishes[status] = wish.id
 
 
 @pytest.fixture
@@ -245,14 +265,21 @@ def world_args(app, world: World, rule=None) -> dict:
         return {**world_args(app, world), "code": checkin_code}
     if rule is not None and rule.endpoint in ("cases.confirm", "cases.reopen"):
         return {**world_args(app, world), "case_id": world.resolved_case_id}
+    if rule is not None and rule.endpoint in WISH_FOR_STEP:
+        return {**world_args(app, world), "wish_id": world.wishes[WISH_FOR_STEP[rule.endpoint]]}
     return {
         "activity_id": world.activity_id, "post_id": world.post_id, "record_id": world.record_id,
         "org_id": world.orgs["西苑社区"], "number": world.certificate, "year": year,
         "code": "en", "filename": "css/app.css", "fmt": "csv", "user_id": world.users["member"],
         "grid_id": world.grid_id, "session_id": world.session_id, "job_id": world.job_id,
-        "grant_id": world.grant_id, "token": world.calendar_token, "case_id": world.case_id,
+        "grant_id": world.grant_id, "token": world.calendar_token, "case_id": world.case_id, "wish_id": world.wishes["open"],
         "photo_id": world.photo_id,
     }
+
+
+# The wish each step is tried on: the one in the state the step starts from.
+WISH_FOR_STEP = {"wishes.approve": "pending", "wishes.reject": "pending", "wishes.release": "claimed",
+                 "wishes.fulfil": "claimed", "wishes.confirm": "fulfilled"}
 
 
 def encode(body: dict | None) -> dict | None:
@@ -381,4 +408,13 @@ FORMS = {
     "/cases/<int:case_id>/escalate": ("grid_worker", lambda w: {"reason": "需要物业配合"}),
     "/cases/<int:case_id>/confirm": ("resident", lambda w: {"score": "5", "comment": "谢谢"}),
     "/cases/<int:case_id>/reopen": ("resident", lambda w: {"reason": "又坏了"}),
+    "/me/grid": ("member", lambda w: {"grid_id": str(w.grid_id)}),
+    "/wishes/new": ("resident", lambda w: {"title": "想要一副老花镜", "description": "看报纸用", "grid_id": str(w.grid_id),
+                                           "for_name": "", "needed_by": (local_today() + timedelta(days=7)).isoformat()}),
+    "/wishes/<int:wish_id>/approve": ("grid_worker", lambda w: {}),
+    "/wishes/<int:wish_id>/reject": ("grid_worker", lambda w: {"reason": "不属于本网格"}),
+    "/wishes/<int:wish_id>/claim": ("member", lambda w: {}),
+    "/wishes/<int:wish_id>/release": ("member", lambda w: {}),
+    "/wishes/<int:wish_id>/fulfil": ("member", lambda w: {"note": "送到了", "hours": "1.5"}),
+    "/wishes/<int:wish_id>/confirm": ("resident", lambda w: {}),
 }

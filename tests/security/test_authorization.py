@@ -165,12 +165,32 @@ MATRIX = {
     # On the resolved case: only its reporter confirms or reopens it.
     "POST /cases/<int:case_id>/confirm": (case_seen(422, resident=303), form("/cases/<int:case_id>/confirm")),
     "POST /cases/<int:case_id>/reopen": (case_seen(422, resident=303), form("/cases/<int:case_id>/reopen")),
+    # Wishes: the wall and a public wish for everyone; a pending wish only for its wisher (the resident) and
+    # the grid's handlers (404 for others); a step refused by its rule answers 303 with the reason flashed.
+    "GET /wishes": (everyone(200), None),
+    "GET /wishes/new": (signed_in(200), None),
+    "POST /wishes/new": (signed_in(303), lambda w: {"title": "想要一副老花镜", "grid_id": str(w.grid_id)}),
+    "GET /wishes/<int:wish_id>": (everyone(200), None),
+    "POST /wishes/<int:wish_id>/approve": (signed_in(404, resident=303, grid_worker=303, organizer_in=303, admin=303), None),
+    "POST /wishes/<int:wish_id>/reject": (signed_in(404, resident=422, grid_worker=303, organizer_in=303, admin=303),
+                                          lambda w: {"reason": "不属于本网格"}),
+    "POST /wishes/<int:wish_id>/claim": (signed_in(303), None),
+    "POST /wishes/<int:wish_id>/release": (signed_in(303), None),
+    # Only the claimer (the member) fulfils; anyone else gets the form back with the reason.
+    "POST /wishes/<int:wish_id>/fulfil": (signed_in(422, member=303), lambda w: {"note": "送到了", "hours": "1"}),
+    "POST /wishes/<int:wish_id>/confirm": (signed_in(303), None),
+    # Any grid's page for people signed in (phones masked unless organizer in scope).
+    "GET /grids/<int:grid_id>": (signed_in(200), None),
+    "POST /me/grid": (signed_in(303), lambda w: {"grid_id": str(w.grid_id)}),
+    # The desk: organizers (any scope: it counts what is in theirs), admins and grid workers.
+    "GET /manage": (signed_in(200, resident=403, member=403), None),
 }
 # Actions that use up their object (a revoked grant, an org name taken): each role gets a fresh world.
 FRESH_PER_ROLE = {"POST /admin/grants/<int:grant_id>/revoke", "POST /admin/orgs", "POST /admin/orgs/<int:org_id>/grants",
                   "POST /admin/orgs/<int:org_id>/grids", "POST /cases/<int:case_id>/assign",
                   "POST /cases/<int:case_id>/resolve", "POST /cases/<int:case_id>/escalate",
-                  "POST /cases/<int:case_id>/confirm", "POST /cases/<int:case_id>/reopen"}
+                  "POST /cases/<int:case_id>/confirm", "POST /cases/<int:case_id>/reopen",
+                  "POST /wishes/<int:wish_id>/approve", "POST /wishes/<int:wish_id>/reject"}
 
 
 def _route_keys(app) -> list[str]:

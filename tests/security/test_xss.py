@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import ServiceRecord, User
+from app.models import ServiceRecord, User, Wish
 from app import passwords
 from tests.security.conftest import (activity_form, build_path, client_as, post_form, routes, sms_code,
                                      world_args)
@@ -108,14 +108,18 @@ def saved(app, world, monkeypatch):
             db.session.commit()
         assert author.post("/me/hours", data=form).status_code == 303
         assert author.post("/me/hours", data={**form, "hours": "0.5"}).status_code == 303
+        assert author.post("/wishes/new", data={"title": payload, "description": payload,
+                                                "grid_id": str(world.grid_id)}).status_code == 303
         with app.app_context():
             kept, rejected = db.session.scalars(select(ServiceRecord.id).where(ServiceRecord.user_id == user_id)
                                                 .order_by(ServiceRecord.id)).all()
         assert author.post(f"/me/hours/{kept}/correction", data={"reason": payload}).status_code == 303
         assert organizer.post(f"/manage/hours/{rejected}/reject", data={"reason": payload}).status_code == 303
         organizer.post(f"/manage/activities/{activity_id}/message", data={"text": payload})
+        with app.app_context():
+            wish_id = db.session.scalar(select(Wish.id).where(Wish.wisher_id == user_id))
         saved.append({"activity_id": activity_id, "post_id": post_id, "record_id": kept, "user_id": user_id,
-                      "client": author, "payload": payload})
+                      "wish_id": wish_id, "client": author, "payload": payload})
     return saved
 
 

@@ -1,0 +1,148 @@
+"""The wish wall (微心愿) and a wish's steps: post, approve or reject, claim, release, fulfil, confirm."""
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from ..extensions import db
+from ..forms import ReasonForm
+from ..forms_wishes import FulfilForm, WishForm
+from ..htmx import wants_fragment
+from ..models import Wish
+from ..models.wish import PUBLIC_WISH_STATUSES
+from ..services import wishes
+from ..services.grids import all_grids, choosable_grids
+from ..services.scope import can_handle_grid, is_desk_user
+from .loaders import visible_wish
+from .perform import perform
+
+bp = Blueprint("wishes", __name__, url_prefix="/wishes")
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+@bp.get("")
+def index():
+    """Wishes on the wall (names masked), by grid and status; `status=pending` lists what I may approve."""
+    grid_id, status = _int_arg("grid"), request.args.get("status", "")
+    approving = status == "pending" and is_desk_user(current_user)
+    stmt = wishes.to_approve(current_user) if approving else wishes.wall(grid_id, status)
+    if approving and grid_id:
+        stmt = stmt.where(Wish.grid_id == grid_id)
+    page = db.paginate(stmt, per_page=30, error_out=False)
+    grids = all_grids()
+    return render_template("wishes/index.html", page=page, grids=grids, grid_id=grid_id,
+                           status=status if approving or status in PUBLIC_WISH_STATUSES else "",
+                           approving=approving)
+
+
+def _wish_form() -> WishForm:
+    form = WishForm(grid_id=current_user.grid_id) if request.method == "GET" else WishForm()
+    form.grid_id.choices = [SelectChoice(g.id, f"{g.community.name} · {g.name}") for g in choosable_grids(current_user)]
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Post a wish; it shows on the wall once a grid worker approves it."""
+    form = _wish_form()
+    if request.method == "POST":
+        answer = perform(lambda: wishes.create_wish(current_user, form.to_data()),
+                         _("Your wish is posted. A grid worker will look at it soon."),
+                         lambda wish: url_for(".show", wish_id=wish.id), form=form, field="title")
+        if answer is not None:
+            return answer
+    return render_template("wishes/new.html", form=form), 422 if request.method == "POST" else 200
+
+
+def _panel_context(wish: Wish, **forms) -> dict:
+    handler = current_user.is_authenticated and can_handle_grid(current_user, wish.grid)
+    mine = current_user.is_authenticated and current_user.id in (wish.wisher_id, wish.claimer_id)
+    return {"wish": wish, "handler": handler, "show_names": handler or mine,
+            "may_confirm": wishes.may_confirm(current_user, wish),
+            "units": wishes.claim_units(current_user),
+            "fulfil_form": forms.get("fulfil_form") or FulfilForm(formdata=None),
+            "reason_form": forms.get("reason_form") or ReasonForm(formdata=None)}
+
+
+@bp.get("/<int:wish_id>")
+def show(wish_id: int):
+    """A wish and the step the viewer may take on it."""
+    return render_template("wishes/show.html", **_panel_context(visible_wish(wish_id)))
+
+
+def _panel(wish_id: int):
+    """The wish panel as it is now, with the flash out of band."""
+    return lambda _wish: render_template("wishes/_panel.html", oob_flash=True,
+                                         **_panel_context(db.session.get(Wish, wish_id)))
+
+
+def _step(wish_id: int, action, done: str):
+    visible_wish(wish_id)
+    return perform(action, done, url_for(".show", wish_id=wish_id), fragment=_panel(wish_id))
+
+
+def _with_form(wish_id: int, form, key: str, action, done: str, field: str):
+    """A step with a form: on bad input the panel (htmx) or the page comes back with the form, 422."""
+    wish = visible_wish(wish_id)
+    answer = perform(action, done, url_for(".show", wish_id=wish_id), fragment=_panel(wish_id), form=form,
+                     field=field)
+    if answer is not None:
+        return answer
+    context = _panel_context(wish, **{key: form})
+    return render_template("wishes/_panel.html" if wants_fragment() else "wishes/show.html", **context), 422
+
+
+@bp.post("/<int:wish_id>/approve")
+@login_required
+def approve(wish_id: int):
+    """Put a pending wish on the wall."""
+    return _step(wish_id, lambda: wishes.approve_wish(current_user, wish_id), _("The wish is on the wall now."))
+
+
+@bp.post("/<int:wish_id>/reject")
+@login_required
+def reject(wish_id: int):
+    """Turn a pending wish down, with a reason."""
+    form = ReasonForm()
+    return _with_form(wish_id, form, "reason_form", lambda: wishes.reject_wish(current_user, wish_id, form.reason.data),
+                      _("The wish was turned down; the wisher is told why."), "reason")
+
+
+@bp.post("/<int:wish_id>/claim")
+@login_required
+def claim(wish_id: int):
+    """Claim the wish, for myself or for a co-building unit I organize (`unit_id`)."""
+    unit = request.form.get("unit_id", "")
+    unit_id = int(unit) if unit.isdigit() and len(unit) < 10 else None
+    return _step(wish_id, lambda: wishes.claim_wish(current_user, wish_id, unit_id),
+                 _("The wish is yours to fulfil. Thank you!"))
+
+
+@bp.post("/<int:wish_id>/release")
+@login_required
+def release(wish_id: int):
+    """Give the wish back to the wall."""
+    return _step(wish_id, lambda: wishes.release_wish(current_user, wish_id), _("The wish is back on the wall."))
+
+
+@bp.post("/<int:wish_id>/fulfil")
+@login_required
+def fulfil(wish_id: int):
+    """Say the wish is done (`note`, `hours`)."""
+    form = FulfilForm()
+    return _with_form(wish_id, form, "fulfil_form",
+                      lambda: wishes.fulfil_wish(current_user, wish_id, form.note.data, form.hours.data),
+                      _("Marked fulfilled. The wisher will confirm it."), "note")
+
+
+@bp.post("/<int:wish_id>/confirm")
+@login_required
+def confirm(wish_id: int):
+    """The wisher or a grid worker confirms the wish came true; the fulfiller's hours go for review."""
+    return _step(wish_id, lambda: wishes.confirm_wish(current_user, wish_id),
+                 _("Confirmed. The fulfiller's hours go to the community for review."))
