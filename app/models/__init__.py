@@ -9,8 +9,10 @@ from .record import Certificate, MonthlyHours, ServiceRecord
 from .imports import ImportJob
 from .counter import ChangeCounter
 from .code import PhoneCode
+from .points import PersonMonthHours, PointsAdjustment, PointsPublication, PointsRule
 
 __all__ = [
-    "Activity", "ActivitySession", "ChangeCounter", "AuditEvent", "ImportJob", "SessionAttendance", "Certificate", "Grid", "MonthlyHours", "Notification", "Org", "PhoneCode", "PostClaim", "RoleGrant",
+    "Activity", "ActivitySession", "ChangeCounter", "AuditEvent", "ImportJob", "SessionAttendance", "Certificate", "Grid", "MonthlyHours", "Notification", "Org", "PersonMonthHours", "PhoneCode",
+    "PointsAdjustment", "PointsPublication", "PointsRule", "PostClaim", "RoleGrant",
     "ServicePost", "ServiceRecord", "Signup", "User", "activity_units",
 ]

@@ -12,7 +12,7 @@ from .org import Org
 from .post import ServicePost
 from .user import User
 
-RECORD_SOURCES = ("activity", "post", "manual")
+RECORD_SOURCES = ("activity", "post", "manual", "case", "wish")
 RECORD_STATUSES = ("pending", "approved", "rejected")
 
 

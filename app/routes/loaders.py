@@ -64,3 +64,8 @@ def own_record(record_id: int) -> ServiceRecord:
     """One of my own service records."""
     return db.one_or_404(select(ServiceRecord).where(ServiceRecord.id == record_id,
                                                      ServiceRecord.user_id == current_user.id))
+
+
+def scoped_community(org_id: int) -> Org:
+    """A community (whose points rules an organizer sets) if the organizer's scope covers it."""
+    return db.one_or_404(select(Org).where(Org.id == org_id, Org.kind == "community", org_in_scope(current_user)))

@@ -47,7 +47,7 @@ PAGES = {
     MEMBER: [
         "/activities/{meeting}/checkin/{code}", "/", "/activities", "/activities/{painting}",
         "/activities/{reading3}", "/activities/{meeting}", "/notifications", "/posts", "/posts/{held_post}",
-        "/me", "/me/hours", "/me/hours/certificate/{year}", ("/manage/activities", 403),
+        "/me", "/me/hours", "/me/hours/certificate/{year}", "/me/points", ("/manage/activities", 403),
     ],
     IN_SERVICE: ["/me/service-sheet", "/me/hours"],
     RESIDENT: ["/", "/activities/{klass}", "/activities/{klass}/completion", "/activities/{painting}",
@@ -61,6 +61,7 @@ PAGES = {
         "/manage/activities/{klass}/sessions", "/manage/activities/{klass}/sessions/{session}",
         "/manage/hours", "/manage/posts", "/manage/posts/new", "/manage/posts/{post}/edit",
         "/reports", "/reports/orgs/{xiyuan}", "/reports/orgs/{branch}", "/reports/members/{in_service}/service-sheet",
+        "/reports/orgs/{branch}/points", "/manage/orgs/{xiyuan}/points-rules",
         "/admin/orgs", "/admin/orgs/{xiyuan}", "/admin/people", "/admin/people?q=张",
         "/admin/people/{member}", "/admin/import", "/admin/import/{job}", ("/reports/orgs/{taihe}", 404),
     ],

@@ -349,4 +349,10 @@ FORMS = {
         "organizer_in", lambda w: {"user_id": str(w.users["member"]), "attended": "yes"}),
     "/manage/activities/<int:activity_id>/sessions/<int:session_id>/delete": ("organizer_in", lambda w: {}),
     "/manage/activities/<int:activity_id>/walk-ins": ("organizer_in", lambda w: {"phone": "13900000001", "name": ""}),
+    "/reports/orgs/<int:org_id>/points/publish": ("organizer_in", lambda w: {"month": local_today().strftime("%Y-%m")}),
+    "/reports/orgs/<int:org_id>/points/adjustments": ("organizer_in", lambda w: {
+        "month": local_today().strftime("%Y-%m"), "user_id": str(w.users["member"]), "points": "2", "reason": "补记会议"}),
+    "/manage/orgs/<int:org_id>/points-rules": ("organizer_in", lambda w: {
+        "effective_from": local_today().strftime("%Y-%m"), "points_per_hour": "2", "points_per_meeting": "3",
+        "points_per_case": "3", "points_per_wish": "2", "monthly_cap": "50"}),
 }
