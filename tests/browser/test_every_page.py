@@ -23,6 +23,7 @@ from app.models import Activity, Org, ServicePost, ServiceRecord, User
 from app.models.base import utcnow
 from app.services import checkin, classes, imports, records, roster, signups
 from app.services.certificates import issue_certificate
+from app.services.points import mask_name
 from app.timeutil import local_today
 
 from .conftest import SCREENSHOTS, ConsoleWatch, phone_context, sign_in_at
@@ -162,6 +163,7 @@ def _user_data() -> list[str]:
                     found.update(_cjk_strings(value))
     names = db.session.scalars(select(User.name)).all()
     found.update(n[:1] + "*" * (len(n) - 1) for n in names if n)  # names masked on a certificate check
+    found.update(mask_name(n) for n in names if n)  # and on a 公示 list of points
     return sorted(found, key=len, reverse=True)
 
 
