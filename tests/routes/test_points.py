@@ -148,3 +148,13 @@ def test_bad_rules_are_refused_with_the_form(app, client, login, world, field, v
 def test_rules_belong_to_a_community_only(client, login, world):
     login(world["organizer"])
     assert client.get(f"/manage/orgs/{world['branch'].id}/points-rules").status_code == 404
+
+
+def test_my_data_download_holds_my_points_adjustments(app, client, login, world):
+    wang = world["members"][0]
+    login(world["organizer"])
+    client.post(f"/reports/orgs/{world['branch'].id}/points/adjustments",
+                data={"month": this_month(app), "user_id": wang.id, "points": "-2", "reason": "缺席未请假"})
+    login(wang)
+    data = client.get("/me/data.json").get_json()
+    assert [(a["month"], a["points"], a["reason"]) for a in data["points_adjustments"]] == [(this_month(app), -2, "缺席未请假")]
