@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.fields import MonthField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .forms import TOO_LONG, Form
 
@@ -41,6 +41,4 @@ class AdjustmentForm(Form):
 
     def validate_points(self, field):
         if field.data == 0:
-            from wtforms.validators import ValidationError
-
             raise ValidationError(_l("An adjustment of 0 points changes nothing."))

@@ -11,6 +11,7 @@ from ..forms import KIND_LABELS
 from ..forms_points import AdjustmentForm, PointsRulesForm
 from ..models import Org, User
 from ..services import points as points_service
+from ..services import points_rules
 from ..services.exports import send_table
 from ..timeutil import local_today
 from .guards import organizer_required
@@ -54,7 +55,7 @@ def _list_page(org: Org, month, form=None, status: int = 200):
     if listing.publication is None and form is None:
         form = _adjustment_form(org, month)
     return render_template("points/list.html", listing=listing, form=form,
-                           this_month=points_service.first_of_month(local_today())), status
+                           this_month=points_rules.first_of_month(local_today())), status
 
 
 @bp.get("/reports/orgs/<int:org_id>/points")
@@ -103,15 +104,15 @@ def adjust(org_id: int):
 def rules(org_id: int):
     """A community's points rules, from a month on."""
     community = scoped_community(org_id)
-    this_month = points_service.first_of_month(local_today())
+    this_month = points_rules.first_of_month(local_today())
     form = PointsRulesForm()
     if request.method == "GET":
-        in_force = points_service.rules_in_force(community, this_month)
-        form = PointsRulesForm(effective_from=this_month, **{f: getattr(in_force, f) for f in points_service.RULE_FIELDS})
-    elif done := perform(lambda: points_service.set_points_rules(current_user, community, form.effective_from.data,
+        in_force = points_rules.rules_in_force(community, this_month)
+        form = PointsRulesForm(effective_from=this_month, **{f: getattr(in_force, f) for f in points_rules.RULE_FIELDS})
+    elif done := perform(lambda: points_rules.set_points_rules(current_user, community, form.effective_from.data,
                                                                  form.values()),
                          _("The points rules are saved."), url_for("points.rules", org_id=community.id), form=form):
         return done
     return render_template("points/rules.html", community=community, form=form,
-                           history=points_service.rules_history(community),
-                           defaults=points_service.DEFAULT_RULES), 422 if request.method == "POST" else 200
+                           history=points_rules.rules_history(community),
+                           defaults=points_rules.DEFAULT_RULES), 422 if request.method == "POST" else 200

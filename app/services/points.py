@@ -5,7 +5,7 @@ are: each group of records (an activity kind, or a source) gives its hours × po
 half up to a whole point, plus a bonus per record (an attended meeting, a resolved case, a fulfilled
 wish); the sum is capped by the month's cap; an organizer's adjustments are added after the cap. The
 rules are those of the community above the place, in force in the month (the latest set from that month
-or earlier), else DEFAULT_RULES. Everything is read from person_month_hours (trigger-kept monthly sums),
+or earlier), else the defaults (services/points_rules.py). Everything is read from person_month_hours (trigger-kept monthly sums),
 so a month costs the same few statements whatever the history.
 """
 import json
@@ -15,28 +15,15 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import Activity, Org, PersonMonthHours, PointsAdjustment, PointsPublication, PointsRule, User
-from ..models.base import utcnow
+from ..models import Activity, Org, PersonMonthHours, PointsAdjustment, PointsPublication, User
 from ..timeutil import FIRST_DAY, LAST_DAY, local_today
 from .audit import record_event
 from .errors import DomainError, ReasonRequired
+from .points_rules import Rules, RuleBook, first_of_month
 
 
-@dataclass(frozen=True)
-class Rules:
-    points_per_hour: int = 1
-    points_per_meeting: int = 2
-    points_per_case: int = 3
-    points_per_wish: int = 2
-    monthly_cap: int | None = 60
-    effective_from: date | None = None  # None: the defaults, never set
-
-
-DEFAULT_RULES = Rules()
-RULE_FIELDS = ("points_per_hour", "points_per_meeting", "points_per_case", "points_per_wish", "monthly_cap")
 # A record from one of these sources earns the bonus of its rule beside its hours.
 BONUS_OF = {"case": "points_per_case", "wish": "points_per_wish"}
 SOURCE_LABELS = {"post": _l("Service posts"), "manual": _l("Entered by hand"), "case": _l("Resolved cases"),
@@ -45,11 +32,6 @@ SOURCE_LABELS = {"post": _l("Service posts"), "manual": _l("Entered by hand"), "
 
 class MonthOutOfRange(DomainError):
     message = _l("Give the month as YYYY-MM, from 2000 to 2099.")
-
-
-class RulesInThePast(DomainError):
-    message = _l("Rules apply from this month on: earlier months stay as they were counted.")
-    field = "effective_from"
 
 
 class MonthPublished(DomainError):
@@ -88,10 +70,6 @@ class MonthPoints:
         return sum(line.points for line in self.lines) - self.cut + sum(a.points for a in self.adjustments)
 
 
-def first_of_month(day: date) -> date:
-    return day.replace(day=1)
-
-
 def parse_month(value: str | None, today: date | None = None) -> date:
     """The month asked for as `YYYY-MM` (its first day); this month when none is given."""
     if not value:
@@ -121,40 +99,6 @@ def apply_rules(rules: Rules, month: date, groups: dict) -> MonthPoints:
     earned = sum(line.points for line in result.lines)
     result.cut = max(0, earned - rules.monthly_cap) if rules.monthly_cap is not None else 0
     return result
-
-
-def _communities(place_ids) -> dict[int, int]:
-    """The community above (or at) each place, where there is one."""
-    community = aliased(Org)
-    return dict(db.session.execute(
-        select(Org.id, community.id).join(community, and_(Org.path.startswith(community.path),
-                                                          community.kind == "community"))
-        .where(Org.id.in_(place_ids))).all())
-
-
-def _rules_by_community(community_ids, until: date) -> dict[int, list[Rules]]:
-    found: dict[int, list[Rules]] = {}
-    for rule in db.session.scalars(select(PointsRule).where(PointsRule.org_id.in_(community_ids),
-                                                            PointsRule.effective_from <= until)
-                                   .order_by(PointsRule.effective_from)):
-        found.setdefault(rule.org_id, []).append(as_rules(rule))
-    return found
-
-
-def as_rules(rule: PointsRule) -> Rules:
-    return Rules(*(getattr(rule, f) for f in RULE_FIELDS), effective_from=rule.effective_from)
-
-
-class RuleBook:
-    """The rules in force for any place and month among those loaded (two statements)."""
-
-    def __init__(self, place_ids, until: date):
-        self.community = _communities(list(place_ids))
-        self.rules = _rules_by_community(set(self.community.values()), until)
-
-    def rules_for(self, place_id: int, month: date) -> Rules:
-        in_force = [r for r in self.rules.get(self.community.get(place_id), []) if r.effective_from <= month]
-        return in_force[-1] if in_force else DEFAULT_RULES
 
 
 def _fold(rows) -> dict:
@@ -312,36 +256,3 @@ def adjust_points(actor: User, org: Org, person: User, month: date, points: int,
     record_event(actor, "points.adjust", adjustment, user_id=person.id, month=month.isoformat(), points=points,
                  reason=adjustment.reason)
     return adjustment
-
-
-def rules_history(community: Org) -> list[PointsRule]:
-    """A community's rules, newest first."""
-    return list(db.session.scalars(select(PointsRule).where(PointsRule.org_id == community.id)
-                                   .order_by(PointsRule.effective_from.desc())))
-
-
-def rules_in_force(community: Org, month: date) -> Rules:
-    rule = db.session.scalar(select(PointsRule).where(PointsRule.org_id == community.id,
-                                                      PointsRule.effective_from <= month)
-                             .order_by(PointsRule.effective_from.desc()).limit(1))
-    return as_rules(rule) if rule else DEFAULT_RULES
-
-
-def set_points_rules(actor: User, community: Org, effective_from: date, values: dict,
-                     today: date | None = None) -> PointsRule:
-    """A community's rules from a month on (this month or later); setting a month again replaces its rules."""
-    month = first_of_month(effective_from)
-    if month < first_of_month(today or local_today()):
-        raise RulesInThePast()
-    rule = db.session.scalar(select(PointsRule).where(PointsRule.org_id == community.id,
-                                                      PointsRule.effective_from == month))
-    if rule is None:
-        rule = PointsRule(org_id=community.id, effective_from=month)
-        db.session.add(rule)
-    for name in RULE_FIELDS:
-        setattr(rule, name, values[name])
-    rule.set_by_id, rule.set_at = actor.id, utcnow()
-    db.session.flush()
-    record_event(actor, "points.rules", rule, org_id=community.id, effective_from=month.isoformat(),
-                 **{name: values[name] for name in RULE_FIELDS})
-    return rule

@@ -1,6 +1,5 @@
 """Points pages: my points, a branch's 公示 list (masked, exported, published, adjusted) and a community's rules."""
 import io
-from datetime import date
 from decimal import Decimal
 
 import pytest

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from app.extensions import db
-from app.models import AuditEvent, PointsAdjustment, PointsPublication, PointsRule, ServiceRecord
-from app.services import points, records
+from app.models import AuditEvent, PointsAdjustment, PointsRule, ServiceRecord
+from app.services import points, points_rules, records
 from app.services.errors import DomainError, ReasonRequired
 from app.timeutil import local_today
 
@@ -51,7 +51,7 @@ def expected_points(records_, rules_, adjustments) -> dict:
     result: dict = {}
     for (user, _place, month), by_group in groups.items():
         in_force = [r for r in sorted(rules_, key=lambda r: r.effective_from) if r.effective_from <= month]
-        rule = in_force[-1] if in_force else points.DEFAULT_RULES
+        rule = in_force[-1] if in_force else points_rules.DEFAULT_RULES
         earned = 0
         for (source, kind), (tenths, n) in by_group.items():
             bonus = {("activity", "meeting"): rule.points_per_meeting}.get((source, kind), 0)
@@ -150,7 +150,7 @@ def test_a_change_of_rules_applies_from_its_month_on(world):
     record(wang, date(YEAR, 3, 10), "2")
     record(wang, date(YEAR, 4, 10), "2")
     values = dict(points_per_hour=5, points_per_meeting=0, points_per_case=0, points_per_wish=0, monthly_cap=None)
-    points.set_points_rules(organizer, comm, date(YEAR, 4, 1), values, today=date(YEAR, 3, 20))
+    points_rules.set_points_rules(organizer, comm, date(YEAR, 4, 1), values, today=date(YEAR, 3, 20))
     by_month = {m.month.month: m.total for m in points.my_points(wang, today=date(YEAR, 4, 20)).months}
     assert by_month == {3: 2, 4: 10}
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.object_type == "points_rules")) == "points.rules"
@@ -158,18 +158,18 @@ def test_a_change_of_rules_applies_from_its_month_on(world):
 
 def test_rules_cannot_be_set_for_a_past_month(world):
     values = dict(points_per_hour=5, points_per_meeting=0, points_per_case=0, points_per_wish=0, monthly_cap=None)
-    with pytest.raises(points.RulesInThePast):
-        points.set_points_rules(world["organizer"], world["community"], date(YEAR, 2, 1), values, today=date(YEAR, 3, 1))
+    with pytest.raises(points_rules.RulesInThePast):
+        points_rules.set_points_rules(world["organizer"], world["community"], date(YEAR, 2, 1), values, today=date(YEAR, 3, 1))
 
 
 def test_setting_a_month_again_replaces_its_rules(world):
     comm, organizer = world["community"], world["organizer"]
     for hour in (3, 4):
-        points.set_points_rules(organizer, comm, date(YEAR, 4, 1), dict(points_per_hour=hour, points_per_meeting=1,
+        points_rules.set_points_rules(organizer, comm, date(YEAR, 4, 1), dict(points_per_hour=hour, points_per_meeting=1,
                                 points_per_case=1, points_per_wish=1, monthly_cap=10), today=date(YEAR, 4, 1))
-    assert [r.points_per_hour for r in points.rules_history(comm)] == [4]
-    assert points.rules_in_force(comm, date(YEAR, 5, 1)).points_per_hour == 4
-    assert points.rules_in_force(comm, date(YEAR, 3, 1)) == points.DEFAULT_RULES
+    assert [r.points_per_hour for r in points_rules.rules_history(comm)] == [4]
+    assert points_rules.rules_in_force(comm, date(YEAR, 5, 1)).points_per_hour == 4
+    assert points_rules.rules_in_force(comm, date(YEAR, 3, 1)) == points_rules.DEFAULT_RULES
 
 
 def test_an_adjustment_needs_a_reason_is_audited_and_shows_on_the_persons_list(world):
@@ -235,3 +235,25 @@ def test_mask_name(name, masked):
 def test_a_malformed_month_is_refused(value):
     with pytest.raises(DomainError):
         points.parse_month(value)
+
+
+def test_each_record_counts_by_the_rules_of_the_community_above_its_branch(world, make_org):
+    wang, organizer = world["people"][0], world["organizer"]
+    other = make_org("太和社区", "community", parent=world["street"])
+    other_branch = make_org("太和社区党支部", "branch", parent=other)
+    values = dict(points_per_hour=10, points_per_meeting=0, points_per_case=0, points_per_wish=0, monthly_cap=None)
+    points_rules.set_points_rules(organizer, other, date(YEAR, 3, 1), values, today=date(YEAR, 3, 1))
+    record(wang, date(YEAR, 3, 2), "2")  # 第一党支部, 西苑社区: the defaults
+    record(wang, date(YEAR, 3, 3), "2", place=other_branch)  # counted in 太和社区 (a record keeps its branch)
+    assert points.my_points(wang, today=date(YEAR, 3, 31)).this_month == 2 + 20
+    assert {r.person_id: r.points for r in points.compute_list(other, date(YEAR, 3, 1))} == {wang.id: 20}
+
+
+def test_an_activitys_kind_is_read_when_counted(world):
+    wang = world["people"][0]
+    cleanup = world["activities"]["cleanup"]
+    record(wang, date(YEAR, 3, 2), "1", "activity", cleanup)
+    assert points.my_points(wang, today=date(YEAR, 3, 31)).this_month == 1
+    cleanup.kind = "meeting"  # an organizer corrects the kind: the meeting bonus follows
+    db.session.flush()
+    assert points.my_points(wang, today=date(YEAR, 3, 31)).this_month == 3
