@@ -9,6 +9,7 @@ from ..errors import error_response
 from ..extensions import db
 from ..forms import KIND_LABELS
 from ..forms_points import AdjustmentForm, PointsRulesForm
+from ..htmx import wants_fragment
 from ..models import Org, User
 from ..services import points as points_service
 from ..services import points_rules
@@ -48,6 +49,12 @@ def _adjustment_form(org: Org, month, **kwargs) -> AdjustmentForm:
         .order_by(User.name, User.id))
     form.user_id.choices = [SelectChoice(uid, name) for uid, name in people]
     return form
+
+
+def _board(org: Org, month, form=None) -> str:
+    """The list with the adjustment form, for an htmx swap (the flash out of band)."""
+    return render_template("points/_board.html", listing=points_service.points_list(org, month),
+                           form=form or _adjustment_form(org, month), oob_flash=True)
 
 
 def _list_page(org: Org, month, form=None, status: int = 200):
@@ -95,8 +102,11 @@ def adjust(org_id: int):
     back = url_for("points.show", org_id=org.id, month=f"{month:%Y-%m}")
     done = perform(lambda: points_service.adjust_points(current_user, org, scoped_person(form.user_id.data), month,
                                                         form.points.data, form.reason.data),
-                   _("The points are adjusted."), back, form=form, field="user_id")
-    return done or _list_page(org, month, form, 422)
+                   _("The points are adjusted."), back, form=form, field="user_id",
+                   fragment=lambda _adjustment: _board(org, month))
+    if done:
+        return done
+    return (_board(org, month, form), 422) if wants_fragment() else _list_page(org, month, form, 422)
 
 
 @bp.route("/manage/orgs/<int:org_id>/points-rules", methods=["GET", "POST"])

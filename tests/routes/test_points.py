@@ -157,3 +157,18 @@ def test_my_data_download_holds_my_points_adjustments(app, client, login, world)
     login(wang)
     data = client.get("/me/data.json").get_json()
     assert [(a["month"], a["points"], a["reason"]) for a in data["points_adjustments"]] == [(this_month(app), -2, "缺席未请假")]
+
+
+def test_an_adjustment_by_htmx_swaps_the_board(app, hx, login, world):
+    wang = world["members"][0]
+    login(world["organizer"])
+    url = f"/reports/orgs/{world['branch'].id}/points/adjustments"
+    month = this_month(app)
+    done = hx.post(url, data={"month": month, "user_id": wang.id, "points": "6", "reason": "补记会议"})
+    body = done.get_data(as_text=True)
+    assert done.status_code == 200 and 'id="points-board"' in body
+    assert f'data-person-id="{wang.id}" data-points="6"' in body and 'hx-swap-oob="true"' in body
+    assert "<html" not in body
+    refused = hx.post(url, data={"month": month, "user_id": wang.id, "points": "0", "reason": "补记会议"})
+    assert refused.status_code == 422 and 'id="points-error"' in refused.get_data(as_text=True)
+    assert "<html" not in refused.get_data(as_text=True)
