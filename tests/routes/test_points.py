@@ -172,3 +172,14 @@ def test_an_adjustment_by_htmx_swaps_the_board(app, hx, login, world):
     refused = hx.post(url, data={"month": month, "user_id": wang.id, "points": "0", "reason": "补记会议"})
     assert refused.status_code == 422 and 'id="points-error"' in refused.get_data(as_text=True)
     assert "<html" not in refused.get_data(as_text=True)
+
+
+def test_an_adjustment_to_a_published_month_is_refused_with_the_reason(app, client, login, world):
+    login(world["organizer"])
+    branch, month = world["branch"].id, this_month(app)
+    client.post(f"/reports/orgs/{branch}/points/publish", data={"month": month})
+    refused = client.post(f"/reports/orgs/{branch}/points/adjustments",
+                          data={"month": month, "user_id": world["members"][0].id, "points": "3", "reason": "补记"})
+    assert refused.status_code == 422 and "本月积分已公示，不再更改。" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PointsAdjustment)) == 0
