@@ -5,7 +5,8 @@ Always:
 - confirmed signups (walk-ins aside) ≤ capacity, and nobody waits while a seat of an open
   activity is free; active claims ≤ slots;
 - no service record is reviewed twice;
-- the monthly sums the reports read (kept by triggers) equal the approved records.
+- the monthly sums the reports read (kept by triggers) equal the approved records;
+- so do the per-person monthly sums points are computed from.
 
 Strict (data made through the services, as in tests/security and tests/live): also
 - the seat, waitlist, walk-in and claim counters equal the rows;
@@ -67,6 +68,21 @@ def _monthly_hours(conn) -> list[str]:
             for key in sorted({*expected, *kept}, key=str) if kept.get(key) != expected.get(key)]
 
 
+def _person_month_hours(conn) -> list[str]:
+    """The trigger-kept per-person sums (points) against the records they sum."""
+    expected: dict = {}
+    for place, day, user, activity, source, hours in conn.execute(text(
+            "SELECT coalesce(branch_id, org_id, 0), served_on, user_id, coalesce(activity_id, 0), source, hours"
+            " FROM service_records WHERE status = 'approved'")):
+        key = (place, _month(day), user, activity, source)
+        tenths, records = expected.get(key, (0, 0))
+        expected[key] = (tenths + int((Decimal(str(hours)) * 10).quantize(Decimal(1), ROUND_HALF_UP)), records + 1)
+    kept = {(p, _month(m), u, a, s): (t, n) for p, m, u, a, s, t, n in conn.execute(text(
+        "SELECT place_id, month, user_id, activity_id, source, tenths, records FROM person_month_hours"))}
+    return [f"person month hours {key}: kept {kept.get(key)}, the records make {expected.get(key)}"
+            for key in sorted({*expected, *kept}, key=str) if kept.get(key) != expected.get(key)]
+
+
 def violations(conn, strict: bool = True) -> list[str]:
     """Everything wrong with the data reachable through `conn` (a SQLAlchemy connection or session)."""
     found = [f"activity {a} has {n} live signups of user {u}" for a, u, n in conn.execute(text(
@@ -82,6 +98,7 @@ def violations(conn, strict: bool = True) -> list[str]:
         if n > slots or (strict and n != count):
             found.append(f"post {p}: {n} active claims for {slots} slots (counter {count})")
     found += _monthly_hours(conn)
+    found += _person_month_hours(conn)
     found += [f"service record {r} was reviewed {n} times" for r, n in conn.execute(text(
         "SELECT object_id, count(*) FROM audit_events WHERE object_type = 'service_records'"
         " AND action IN ('record.approve', 'record.reject') GROUP BY object_id HAVING count(*) > 1"))]

@@ -30,6 +30,8 @@ PINNED = {
     "street report XLSX": 6,
     "case list": 5,
     "case detail": 11,  # the case, its grid, community, street, photos, timeline, reporter, assignable people and units
+    "branch points list": 12,
+    "my points": 7,
 }
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
 
@@ -258,6 +260,31 @@ def test_street_report_seeks_the_subtree_not_the_district(app, client, login, wo
     sums = [line for p in plans(app, statements, "monthly_hours") for line in p.splitlines() if "monthly_hours" in line]
     assert sums and all("SEARCH monthly_hours USING INDEX sqlite_autoindex_monthly_hours_1 (place_id=? AND month>? AND month<?)"
                         in line for line in sums), sums
+
+
+def test_points_pages_queries_stay_constant(app, client, login, world, add, sent):
+    """A branch's month of points and a member's year read the monthly sums: more history, same statements."""
+    add["records"](3, [world["branch"]])
+    add["records"](3, [world["branch"]], user=world["member"])
+    login(world["organizer"])
+    grows_not(sent, lambda: client.get(f"/reports/orgs/{world['branch'].id}/points"),
+              lambda: add["records"](27, [world["branch"]]), "branch points list")
+    login(world["member"])
+    grows_not(sent, lambda: client.get("/me/points"),
+              lambda: add["records"](27, [world["branch"]], user=world["member"]), "my points")
+
+
+def test_points_seek_the_months_sums_never_the_records(app, client, login, world, add, sent):
+    login(world["organizer"])
+    add["records"](3, [world["branch"]])
+    statements = sent(lambda: client.get(f"/reports/orgs/{world['branch'].id}/points"))
+    assert not [s for s, _ in statements if "service_records" in s]
+    found = plans(app, statements, "person_month_hours")
+    assert not full_scans(found, "person_month_hours"), found
+    assert all(seeks_on(p, "place_id") or "Index Cond" in p and "place_id" in p for p in found), found
+    login(world["member"])
+    mine = plans(app, sent(lambda: client.get("/me/points")), "person_month_hours")
+    assert not full_scans(mine, "person_month_hours") and all(seeks_on(p, "user_id") for p in mine), mine
 
 
 def test_approval_queue_reads_only_open_records(app, client, login, world, add, sent):

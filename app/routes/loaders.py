@@ -117,3 +117,8 @@ def visible_wish(wish_id: int) -> Wish:
 def visible_grid(grid_id: int) -> Grid:
     """Any grid, for people signed in (the route requires it)."""
     return db.get_or_404(Grid, grid_id)
+
+
+def scoped_community(org_id: int) -> Org:
+    """A community (whose points rules an organizer sets) if the organizer's scope covers it."""
+    return db.one_or_404(select(Org).where(Org.id == org_id, Org.kind == "community", org_in_scope(current_user)))

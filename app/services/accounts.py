@@ -215,7 +215,7 @@ def close_account(user: User, password: str) -> None:
 
 def personal_data(user: User) -> dict:
     """Everything stored about the person, for them to download."""
-    from ..models import Notification, PostClaim, ServiceRecord, Signup
+    from ..models import Notification, PointsAdjustment, PostClaim, ServiceRecord, Signup
 
     def rows(model, *order):
         return list(db.session.scalars(select(model).where(model.user_id == user.id).order_by(*order)))
@@ -234,4 +234,6 @@ def personal_data(user: User) -> dict:
                              "content": r.content, "place": r.place} for r in rows(ServiceRecord, ServiceRecord.served_on)],
         "notifications": [{"kind": n.kind, "params": n.params, "at": n.created_at}
                           for n in rows(Notification, Notification.created_at)],
+        "points_adjustments": [{"month": a.month.strftime("%Y-%m"), "points": a.points, "reason": a.reason,
+                                "at": a.created_at} for a in rows(PointsAdjustment, PointsAdjustment.created_at)],
     }

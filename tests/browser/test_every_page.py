@@ -24,6 +24,7 @@ from app.models.base import utcnow
 from app.models.wish import mask_name
 from app.services import checkin, classes, imports, records, roster, signups
 from app.services.certificates import issue_certificate
+from app.services.points import mask_name
 from app.timeutil import local_today
 
 from .conftest import SCREENSHOTS, ConsoleWatch, phone_context, sign_in_at
@@ -49,7 +50,7 @@ PAGES = {
     MEMBER: [
         "/activities/{meeting}/checkin/{code}", "/", "/activities", "/activities/{painting}",
         "/activities/{reading3}", "/activities/{meeting}", "/notifications", "/posts", "/posts/{held_post}",
-        "/me", "/me/hours", "/me/hours/certificate/{year}", ("/manage/activities", 403), "/cases/{hazard}",
+        "/me", "/me/hours", "/me/hours/certificate/{year}", "/me/points", ("/manage/activities", 403), "/cases/{hazard}",
         "/wishes/new", "/wishes/{courier_wish}", "/grids/{grid}", ("/manage", 403),
     ],
     IN_SERVICE: ["/me/service-sheet", "/me/hours"],
@@ -64,6 +65,7 @@ PAGES = {
         "/manage/activities/{klass}/sessions", "/manage/activities/{klass}/sessions/{session}",
         "/manage/hours", "/manage/posts", "/manage/posts/new", "/manage/posts/{post}/edit",
         "/reports", "/reports/orgs/{xiyuan}", "/reports/orgs/{branch}", "/reports/members/{in_service}/service-sheet",
+        "/reports/orgs/{branch}/points", "/manage/orgs/{xiyuan}/points-rules",
         "/admin/orgs", "/admin/orgs/{xiyuan}", "/admin/people", "/admin/people?q=张",
         "/admin/people/{member}", "/admin/import", "/admin/import/{job}", ("/reports/orgs/{taihe}", 404),
         "/cases?which=grids", "/cases/{hazard}", "/cases/{gas}", "/reports/orgs/{xiyuan}/cases",
@@ -168,6 +170,7 @@ def _user_data() -> list[str]:
     found.update(n[:1] + "*" * (len(n) - 1) for n in names if n)  # names masked on a certificate check
     # …and on the wish wall, a wish entered for someone by the name given for them
     found.update(mask_name(n) for n in db.session.scalars(select(Wish.for_name)) if n)
+    found.update(mask_name(n) for n in names if n)  # and on a 公示 list of points
     return sorted(found, key=len, reverse=True)
 
 

@@ -417,4 +417,10 @@ FORMS = {
     "/wishes/<int:wish_id>/release": ("member", lambda w: {}),
     "/wishes/<int:wish_id>/fulfil": ("member", lambda w: {"note": "送到了", "hours": "1.5"}),
     "/wishes/<int:wish_id>/confirm": ("resident", lambda w: {}),
+    "/reports/orgs/<int:org_id>/points/publish": ("organizer_in", lambda w: {"month": local_today().strftime("%Y-%m")}),
+    "/reports/orgs/<int:org_id>/points/adjustments": ("organizer_in", lambda w: {
+        "month": local_today().strftime("%Y-%m"), "user_id": str(w.users["member"]), "points": "2", "reason": "补记会议"}),
+    "/manage/orgs/<int:org_id>/points-rules": ("organizer_in", lambda w: {
+        "effective_from": local_today().strftime("%Y-%m"), "points_per_hour": "2", "points_per_meeting": "3",
+        "points_per_case": "3", "points_per_wish": "2", "monthly_cap": "50"}),
 }

@@ -147,6 +147,14 @@ MATRIX = {
     # An upload is only read and checked (rows outside one's scope are marked); nothing is imported yet.
     "POST /admin/import": (organizers(303, 303), form("/admin/import")),
     # An import job is seen and run only by the organizer who uploaded it (not even by an admin).
+    "GET /me/points": (signed_in(200), None),
+    "GET /reports/orgs/<int:org_id>/points": (organizers(200, 404), None),
+    "GET /reports/orgs/<int:org_id>/points.<any(csv, xlsx):fmt>": (organizers(200, 404), None),
+    # Publishing twice is refused with a message (the admin, after the organizer): the list stays as first published.
+    "POST /reports/orgs/<int:org_id>/points/publish": (organizers(303, 404), None),
+    "POST /reports/orgs/<int:org_id>/points/adjustments": (organizers(303, 404), form("/reports/orgs/<int:org_id>/points/adjustments")),
+    "GET /manage/orgs/<int:org_id>/points-rules": (organizers(200, 404), None),
+    "POST /manage/orgs/<int:org_id>/points-rules": (organizers(303, 404), form("/manage/orgs/<int:org_id>/points-rules")),
     "GET /admin/import/<int:job_id>": ({**organizers(200, 404), "admin": 404}, None),
     "POST /admin/import/<int:job_id>/step": ({**organizers(303, 404), "admin": 404}, None),
     # Cases: the reporter (the resident), the grid's worker, 西苑社区's organizer and admins see the world's case.

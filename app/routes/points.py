@@ -1,0 +1,128 @@
+"""Points (积分): my points, an org's monthly 公示 list (publish, adjust, export) and a community's rules."""
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from ..errors import error_response
+from ..extensions import db
+from ..forms import KIND_LABELS
+from ..forms_points import AdjustmentForm, PointsRulesForm
+from ..htmx import wants_fragment
+from ..models import Org, User
+from ..services import points as points_service
+from ..services import points_rules
+from ..services.exports import send_table
+from ..timeutil import local_today
+from .guards import organizer_required
+from .loaders import scoped_community, scoped_org, scoped_person
+from .perform import perform
+
+bp = Blueprint("points", __name__)
+
+
+@bp.errorhandler(points_service.MonthOutOfRange)
+def month_out_of_range(exc):
+    return error_response(400, str(exc))
+
+
+def _labels() -> dict:
+    return {**KIND_LABELS, **points_service.SOURCE_LABELS}
+
+
+@bp.get("/me/points")
+@login_required
+def mine():
+    """My points this month and this year, and where each point came from."""
+    return render_template("points/mine.html", mine=points_service.my_points(current_user), labels=_labels())
+
+
+def _asked_month():
+    return points_service.parse_month(request.args.get("month") or request.form.get("month"))
+
+
+def _adjustment_form(org: Org, month, **kwargs) -> AdjustmentForm:
+    form = AdjustmentForm(month=month.strftime("%Y-%m"), **kwargs)
+    people = db.session.execute(select(User.id, User.name).join(Org, Org.id == User.branch_id).where(
+        Org.path.startswith(org.path, autoescape=True), User.member_type.is_not(None), User.closed_at.is_(None))
+        .order_by(User.name, User.id))
+    form.user_id.choices = [SelectChoice(uid, name) for uid, name in people]
+    return form
+
+
+def _board(org: Org, month, form=None) -> str:
+    """The list with the adjustment form, for an htmx swap (the flash out of band)."""
+    return render_template("points/_board.html", listing=points_service.points_list(org, month),
+                           form=form or _adjustment_form(org, month), oob_flash=True)
+
+
+def _list_page(org: Org, month, form=None, status: int = 200):
+    listing = points_service.points_list(org, month)
+    if listing.publication is None and form is None:
+        form = _adjustment_form(org, month)
+    return render_template("points/list.html", listing=listing, form=form,
+                           this_month=points_rules.first_of_month(local_today())), status
+
+
+@bp.get("/reports/orgs/<int:org_id>/points")
+@organizer_required
+def show(org_id: int):
+    """An org's monthly 公示 list: masked names, points, rank; frozen once published."""
+    return _list_page(scoped_org(org_id), _asked_month())
+
+
+@bp.get("/reports/orgs/<int:org_id>/points.<any(csv, xlsx):fmt>")
+@organizer_required
+def export(org_id: int, fmt: str):
+    """The 公示 list of the month as a CSV or XLSX download."""
+    org, month = scoped_org(org_id), _asked_month()
+    listing = points_service.points_list(org, month)
+    header = [_("Rank"), _("Name"), _("Points")]
+    rows = [[r.rank, r.name, r.points] for r in listing.rows]
+    return send_table(fmt, f"{org.name}-{month:%Y-%m}-积分", header, rows, title=_("Points"))
+
+
+@bp.post("/reports/orgs/<int:org_id>/points/publish")
+@organizer_required
+def publish(org_id: int):
+    """Publish (freeze) the month's list."""
+    org, month = scoped_org(org_id), _asked_month()
+    return perform(lambda: points_service.publish_points(current_user, org, month),
+                   _("The list of %(month)s is published.", month=f"{month:%Y-%m}"),
+                   url_for("points.show", org_id=org.id, month=f"{month:%Y-%m}"))
+
+
+@bp.post("/reports/orgs/<int:org_id>/points/adjustments")
+@organizer_required
+def adjust(org_id: int):
+    """An organizer adjusts a member's points for the month, with a reason."""
+    org, month = scoped_org(org_id), _asked_month()
+    form = _adjustment_form(org, month)
+    back = url_for("points.show", org_id=org.id, month=f"{month:%Y-%m}")
+    done = perform(lambda: points_service.adjust_points(current_user, org, scoped_person(form.user_id.data), month,
+                                                        form.points.data, form.reason.data),
+                   _("The points are adjusted."), back, form=form, field="user_id",
+                   fragment=lambda _adjustment: _board(org, month))
+    if done:
+        return done
+    return (_board(org, month, form), 422) if wants_fragment() else _list_page(org, month, form, 422)
+
+
+@bp.route("/manage/orgs/<int:org_id>/points-rules", methods=["GET", "POST"])
+@organizer_required
+def rules(org_id: int):
+    """A community's points rules, from a month on."""
+    community = scoped_community(org_id)
+    this_month = points_rules.first_of_month(local_today())
+    form = PointsRulesForm()
+    if request.method == "GET":
+        in_force = points_rules.rules_in_force(community, this_month)
+        form = PointsRulesForm(effective_from=this_month, **{f: getattr(in_force, f) for f in points_rules.RULE_FIELDS})
+    elif done := perform(lambda: points_rules.set_points_rules(current_user, community, form.effective_from.data,
+                                                                 form.values()),
+                         _("The points rules are saved."), url_for("points.rules", org_id=community.id), form=form):
+        return done
+    return render_template("points/rules.html", community=community, form=form,
+                           history=points_rules.rules_history(community),
+                           defaults=points_rules.DEFAULT_RULES), 422 if request.method == "POST" else 200
