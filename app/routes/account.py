@@ -7,11 +7,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..database import write_lock_later
 from ..extensions import db
-from ..forms import ChangePasswordForm, ChangePhoneForm, CloseAccountForm
+from ..forms import ChangePasswordForm, ChangePhoneForm, CloseAccountForm, NoticesForm
 from ..services import accounts, calendar
 from ..services.accounts import PRIVACY_VERSION
 from ..services.errors import DomainError
 from .auth import phone_asked, run_with_code
+from .perform import perform
 
 bp = Blueprint("account", __name__)
 
@@ -21,6 +22,7 @@ def _page(status: int = 200, **forms):
     if "phone_form" not in forms:
         forms["phone_form"] = ChangePhoneForm(phone=phone_asked())
     forms.setdefault("close_form", CloseAccountForm(prefix="close"))
+    forms.setdefault("notices_form", NoticesForm(sms="on" if current_user.sms_notices else "off"))
     return render_template("account/show.html", **forms), status
 
 
@@ -57,6 +59,17 @@ def change_password():
         login_user(current_user._get_current_object())  # this device stays signed in, with the new token
 
     return _apply(form, act, _("Your password is changed."), "current", "password_form")
+
+
+@bp.post("/me/notices")
+@login_required
+def set_notices():
+    """Notices by SMS on or off."""
+    form = NoticesForm()
+    done = perform(lambda: accounts.set_sms_notices(current_user, form.sms.data == "on"),
+                   lambda _r: _("Notices now also come by text message.") if form.sms.data == "on"
+                   else _("Notices now come only in the app."), url_for(".show"), form=form, field="sms")
+    return done or _page(422, notices_form=form)
 
 
 @bp.post("/me/phone")

@@ -157,3 +157,19 @@ class CheckinNotConfirmed(DomainError):
 class SessionOutOfOrder(DomainError):
     message = _l("A session must end after it starts.")
 
+
+
+class ReminderLinkInvalid(DomainError):
+    message = _l("This link is not valid. Please open the activity from the app instead.")
+
+
+class ReminderLinkExpired(DomainError):
+    message = _l("This link has expired: the activity has started.")
+
+
+class ReminderLinkNotYours(DomainError):
+    message = _l("This link was sent to someone else. Sign out first if it is yours.")
+
+
+class ReminderAnswerMissing(DomainError):
+    message = _l("Choose whether you are still coming.")

@@ -9,14 +9,16 @@ from ..models import Activity, Notification, User
 from ..models.base import utcnow
 
 
-def notify(user_ids, kind: str, activity: Activity | None = None, **params) -> None:
-    """Queue one notification per user, in the current transaction."""
+def notify(user_ids, kind: str, activity: Activity | None = None, *, sms: bool = True, **params) -> None:
+    """Queue one notification per user, in the current transaction; it also goes by SMS after the
+    commit to those who have not switched SMS off, unless `sms` is False (in the app only)."""
     db.session.add_all(
         Notification(
             user_id=uid,
             kind=kind,
             activity_id=activity.id if activity else None,
             params_json=json.dumps(params, ensure_ascii=False, default=str),
+            sms_state="pending" if sms else "skipped",
         )
         for uid in user_ids
     )
@@ -63,5 +65,6 @@ def describe(n: Notification) -> str:
         "hours_approved": _("Your %(hours)s service hours were approved.", hours=p.get("hours", "")),
         "hours_rejected": _("Your service hours were not approved: %(reason)s", reason=p.get("reason", "")),
         "message": _("Message from the organizer of “%(title)s”: %(text)s", title=title, text=p.get("text", "")),
+        "reminder": _("“%(title)s” starts at %(when)s. Are you still coming?", title=title, when=p.get("when", "")),
     }
     return texts.get(n.kind, n.kind)

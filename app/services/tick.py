@@ -3,12 +3,13 @@
 A job is `job(now) -> int` (how many things it did). It decides and writes in its own transaction,
 which `run_due` commits, and must do nothing the second time it runs for the same `now`: what it
 did is recorded in the rows it changed, never only in memory. Messages a job queues are sent after
-its commit, like a request's.
+its commit, like a request's: the last step sends every notice due by SMS (deliveries.py), retries too.
 """
 from collections.abc import Callable
 from datetime import datetime
 
 from ..extensions import db
+from .deliveries import deliver_notices
 from .errors import DomainError
 
 Job = Callable[[datetime], int]
@@ -16,7 +17,9 @@ Job = Callable[[datetime], int]
 
 def due_jobs() -> list[tuple[str, Job]]:
     """The jobs in the order they run (a job appends itself here where it is built)."""
-    return []
+    from .reminders import queue_reminders
+
+    return [("reminders", queue_reminders)]
 
 
 def run_due(now: datetime) -> dict[str, int]:
@@ -29,4 +32,5 @@ def run_due(now: datetime) -> dict[str, int]:
         except DomainError:
             db.session.rollback()
             done[name] = 0
+    done["sms"] = deliver_notices(now)
     return done

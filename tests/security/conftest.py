@@ -220,12 +220,17 @@ def reset_database(app) -> None:
 def world_args(app, world: World, rule=None) -> dict:
     """A real value for every URL argument the app's routes take (`code`: a check-in code on check-in routes)."""
     from app.services import checkin
+    from app.services.reminders import reminder_token
 
     with app.app_context():
         year = local_today().year
         checkin_code = checkin.current_code(world.activity_id)
     if rule is not None and rule.endpoint.startswith("checkin."):
         return {**world_args(app, world), "code": checkin_code}
+    if rule is not None and rule.endpoint.startswith("reminders."):
+        with app.app_context():
+            token = reminder_token(world.users["member"], world.activity_id)
+        return {**world_args(app, world), "token": token}
     return {
         "activity_id": world.activity_id, "post_id": world.post_id, "record_id": world.record_id,
         "org_id": world.orgs["西苑社区"], "number": world.certificate, "year": year,
@@ -349,4 +354,6 @@ FORMS = {
         "organizer_in", lambda w: {"user_id": str(w.users["member"]), "attended": "yes"}),
     "/manage/activities/<int:activity_id>/sessions/<int:session_id>/delete": ("organizer_in", lambda w: {}),
     "/manage/activities/<int:activity_id>/walk-ins": ("organizer_in", lambda w: {"phone": "13900000001", "name": ""}),
+    "/me/notices": ("member", lambda w: {"sms": "off"}),
+    "/r/<token>": ("anonymous", lambda w: {"answer": "yes"}),
 }
