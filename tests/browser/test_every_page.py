@@ -23,6 +23,7 @@ from app.models import Activity, Org, ServicePost, ServiceRecord, User
 from app.models.base import utcnow
 from app.services import checkin, classes, imports, records, roster, signups
 from app.services.certificates import issue_certificate
+from app.services.reminders import reminder_token
 from app.timeutil import local_today
 
 from .conftest import SCREENSHOTS, ConsoleWatch, phone_context, sign_in_at
@@ -42,7 +43,7 @@ PAGES = {
     ANONYMOUS: [
         "/", "/activities", "/activities?period=past", "/activities/{painting}", "/activities/{klass}",
         "/posts", "/posts/{post}", "/login", "/register", "/reset", "/privacy", "/certificates/{certificate}",
-        ("/certificates/HX2000-000000-NONE", 404), ("/activities/99999", 404),
+        ("/certificates/HX2000-000000-NONE", 404), ("/activities/99999", 404), "/r/{reminder}",
     ],
     MEMBER: [
         "/activities/{meeting}/checkin/{code}", "/", "/activities", "/activities/{painting}",
@@ -210,6 +211,7 @@ def _prepare(actor: dict) -> dict:
         "xiyuan": org["西苑社区"].id, "branch": org["第一党支部"].id, "taihe": org["太和社区"].id,
         "street": org["卧虎湾街道"].id, "district": org["平城区"].id,
         "member": actor[MEMBER].id, "in_service": actor[IN_SERVICE].id, "organizer": actor[ORGANIZER].id,
+        "reminder": reminder_token(actor[MEMBER].id, meeting.id),
     }
 
 
