@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import auth_setup, cli, templating
     from .database import init_write_requests
+    from .services.deliveries import init_deliveries
     from .assets import init_assets
     from .errors import init_errors
     from .routes import register_blueprints
@@ -51,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_templating(app)
     init_security(app)
     init_write_requests(app)
+    init_deliveries(app)
     init_timing(app)
     init_errors(app)
     init_assets(app)

@@ -43,8 +43,14 @@ class Defaults:
     SMS_BACKEND = "outbox"
     SMS_OUTBOX = None
     SMS_SIGN_NAME = "红心"
-    SMS_TEMPLATES = {"code": "", "account_exists": "", "no_account": ""}
+    # `notice` carries a notification's text (one ${text} variable in the approved template).
+    SMS_TEMPLATES = {"code": "", "account_exists": "", "no_account": "", "notice": ""}
     SMS_ENDPOINT = None
+    # Notices by SMS left unsent in a request (more than this many, or a provider failure) go with `flask tick`.
+    SMS_SEND_IN_REQUEST = 20
+    # The address people reach (https://hongxin.example.cn) for links in texts, QR codes and feeds;
+    # None: the request's own host, and http://127.0.0.1:5000 where there is no request (`flask tick`).
+    PUBLIC_URL = None
     SMS_PROTOCOL = "https"
     # `make run` (HONGXIN_DEV) and debug also show an outbox code on the page, so the demo needs no phone.
     SMS_SHOW_CODES = bool(os.environ.get("HONGXIN_DEV"))

@@ -289,6 +289,12 @@ class MessageForm(Form):
     text = TextAreaField(_l("Message"), validators=[DataRequired(_l("Write the message first.")),
                                                     Length(max=500, message=TOO_LONG)],
                          render_kw={"maxlength": 500, "rows": 3})
+    sms = BooleanField(_l("Also send it by text message"))
+
+
+class NoticesForm(Form):
+    sms = SelectField(_l("Notices by text message"), choices=[SelectChoice("on", _l("On")), SelectChoice("off", _l("Off"))],
+                      validators=[InputRequired(_l("Choose on or off."))])
 
 
 class SessionForm(Form):

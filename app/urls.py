@@ -1,7 +1,11 @@
-"""URL helpers: only ever redirect to a path on this site."""
+"""URL helpers: only ever redirect to a path on this site; absolute addresses for texts and codes."""
 from urllib.parse import urlsplit
 
+from flask import current_app, has_request_context, request
+
 from .textutil import has_control_characters
+
+LOCAL_URL = "http://127.0.0.1:5000"
 
 
 def safe_next(target: str | None) -> str | None:
@@ -13,3 +17,15 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute address people reach a page at: PUBLIC_URL when set, else the request's own host.
+
+    Without a request (`flask tick`) and without PUBLIC_URL it falls back to the address `make run` serves.
+    """
+    base = current_app.config.get("PUBLIC_URL")
+    if not base:
+        base = request.host_url if has_request_context() else LOCAL_URL
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return base.rstrip("/") + path

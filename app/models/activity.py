@@ -123,6 +123,9 @@ class Signup(db.Model):
     cancelled_at: Mapped[datetime | None]
     # Confirmed by an organizer beyond capacity (an audited override): holds no seat of `capacity`.
     walk_in: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # When the day-before reminder was queued (once), and the answer to its "still coming?": True, or None.
+    reminded_at: Mapped[datetime | None]
+    coming: Mapped[bool | None]
 
     activity: Mapped[Activity] = relationship(back_populates="signups")
     user: Mapped[User] = relationship()

@@ -3,7 +3,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -53,6 +53,8 @@ class User(UserMixin, db.Model):
     closed_at: Mapped[datetime | None]
     # The secret in the personal calendar feed URL; rotating it revokes old subscriptions.
     calendar_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_urlsafe(24))
+    # Notices also by SMS (codes always go by SMS, whatever this says).
+    sms_notices: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
 
     branch: Mapped[Org | None] = relationship(foreign_keys=[branch_id])
     community: Mapped[Org | None] = relationship(foreign_keys=[community_id])

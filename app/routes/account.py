@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from ..database import write_lock_later
-from ..forms import ChangePasswordForm, ChangePhoneForm, CloseAccountForm
+from ..forms import ChangePasswordForm, ChangePhoneForm, CloseAccountForm, NoticesForm
 from ..forms_wishes import HomeGridForm
 from ..services import accounts, calendar, grids
 from ..services.accounts import PRIVACY_VERSION
@@ -37,6 +37,17 @@ def change_password():
 
     done = perform(act, _("Your password is changed."), url_for(".show"), form=form, field="current")
     return done or account_page(422, password_form=form)
+
+
+@bp.post("/me/notices")
+@login_required
+def set_notices():
+    """Notices by SMS on or off."""
+    form = NoticesForm()
+    done = perform(lambda: accounts.set_sms_notices(current_user, form.sms.data == "on"),
+                   lambda _r: _("Notices now also come by text message.") if form.sms.data == "on"
+                   else _("Notices now come only in the app."), url_for(".show"), form=form, field="sms")
+    return done or account_page(422, notices_form=form)
 
 
 @bp.post("/me/phone")

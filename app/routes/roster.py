@@ -24,7 +24,7 @@ def marking(activity_id: int) -> dict:
     return {"url": url_for(".attendance", activity_id=activity_id), "csrf": generate_csrf(),
             "choices": (("yes", _("Attended"), "attended"), ("no", _("Absent"), "absent")),
             "statuses": tables["signup_status_labels"], "attendance": tables["attendance_labels"],
-            "walk_in": _("walk-in beyond capacity")}
+            "walk_in": _("walk-in beyond capacity"), "coming": _("said they are coming")}
 
 
 @bp.get("/<int:activity_id>/roster")
@@ -35,7 +35,8 @@ def show(activity_id: int):
     rows = roster.roster_rows(activity.id)
     return render_template("roster/show.html", activity=activity, rows=rows,
                            no_shows=roster.no_show_counts([s.user_id for s in rows]), marking=marking(activity.id),
-                           walk_in_form=WalkInForm(), message_form=MessageForm())
+                           walk_in_form=WalkInForm(), message_form=MessageForm(),
+                           sms_recipients=roster.sms_recipients(rows))
 
 
 @bp.post("/<int:activity_id>/attendance")
@@ -86,7 +87,7 @@ def message(activity_id: int):
     def send():
         if not form.validate_on_submit():
             raise DomainError(_("Write the message first."))
-        return roster.message_everyone(current_user, activity, form.text.data)
+        return roster.message_everyone(current_user, activity, form.text.data, sms=form.sms.data)
 
     return perform(send, lambda told: _("The message was sent to %(n)d people.", n=told),
                    url_for(".show", activity_id=activity.id))

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from wtforms.fields.choices import SelectChoice
 
-from ..forms import ChangePasswordForm, ChangePhoneForm, CloseAccountForm
+from ..forms import ChangePasswordForm, ChangePhoneForm, CloseAccountForm, NoticesForm
 from ..forms_wishes import HomeGridForm
 from ..models import User
 from ..services import grids
@@ -59,6 +59,7 @@ def account_page(status: int = 200, **forms):
     if "phone_form" not in forms:
         forms["phone_form"] = ChangePhoneForm(phone=phone_asked())
     forms.setdefault("close_form", CloseAccountForm(prefix="close"))
+    forms.setdefault("notices_form", NoticesForm(sms="on" if current_user.sms_notices else "off"))
     forms.setdefault("grid_form", HomeGridForm(grid_id=current_user.grid_id or 0))
     forms["grid_form"].grid_id.choices = [SelectChoice(0, _("Not said"))] + [
         SelectChoice(g.id, f"{g.community.name} · {g.name}") for g in grids.choosable_grids(current_user)]

@@ -172,6 +172,12 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.flush()
 
 
+def set_sms_notices(user: User, on: bool) -> None:
+    """Notices also by SMS, or only in the app (codes always go by SMS)."""
+    user.sms_notices = on
+    db.session.flush()
+
+
 def change_phone(user: User, password: str, phone: str, code: str, now: datetime | None = None) -> None:
     """Move my account to a new number (normalised already), with my password and a code sent to it."""
     if not user.check_password(password):

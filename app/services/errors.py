@@ -279,3 +279,19 @@ class NoSuchGrid(DomainError):
 class WishNoteRequired(DomainError):
     message = _l("Describe what was done.")
     field = "note"
+
+
+class ReminderLinkInvalid(DomainError):
+    message = _l("This link is not valid. Please open the activity from the app instead.")
+
+
+class ReminderLinkExpired(DomainError):
+    message = _l("This link has expired: the activity has started.")
+
+
+class ReminderLinkNotYours(DomainError):
+    message = _l("This link was sent to someone else. Sign out first if it is yours.")
+
+
+class ReminderAnswerMissing(DomainError):
+    message = _l("Choose whether you are still coming.")

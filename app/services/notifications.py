@@ -9,14 +9,16 @@ from ..models import Activity, Notification, User
 from ..models.base import utcnow
 
 
-def notify(user_ids, kind: str, activity: Activity | None = None, **params) -> None:
-    """Queue one notification per user, in the current transaction."""
+def notify(user_ids, kind: str, activity: Activity | None = None, *, sms: bool = True, **params) -> None:
+    """Queue one notification per user, in the current transaction; it also goes by SMS after the
+    commit to those who have not switched SMS off, unless `sms` is False (in the app only)."""
     db.session.add_all(
         Notification(
             user_id=uid,
             kind=kind,
             activity_id=activity.id if activity else None,
             params_json=json.dumps(params, ensure_ascii=False, default=str),
+            sms_state="pending" if sms else "skipped",
         )
         for uid in user_ids
     )
@@ -70,6 +72,7 @@ def describe(n: Notification) -> str:
         "wish_fulfilled": _("Your wish “%(title)s” is marked fulfilled. Please confirm it.", title=title),
         "wish_confirmed": _("The wish “%(title)s” you fulfilled is confirmed; your hours go for review. Thank you!",
                             title=title),
+        "reminder": _("“%(title)s” starts at %(when)s. Are you still coming?", title=title, when=p.get("when", "")),
     }
     return texts.get(n.kind, n.kind)
 

@@ -51,7 +51,7 @@ def roster_rows(activity_id: int, signup_id: int | None = None) -> list[Row]:
     """Confirmed first, then the waitlist in order, then cancellations: plain columns in one query,
     as a roster of 200 people renders much faster from rows than from ORM objects."""
     stmt = (select(Signup.id, Signup.user_id, Signup.activity_id, Signup.status, Signup.attendance, Signup.walk_in,
-                   Signup.created_at, User.name, User.phone)
+                   Signup.created_at, Signup.coming, User.name, User.phone, User.sms_notices)
             .join(User, User.id == Signup.user_id).where(Signup.activity_id == activity_id).order_by(*ROSTER_ORDER))
     if signup_id is not None:
         stmt = stmt.where(Signup.id == signup_id)
@@ -67,13 +67,19 @@ def no_show_counts(user_ids: list[int]) -> dict[int, int]:
         .group_by(Signup.user_id)).all())
 
 
-def message_everyone(actor: User, activity: Activity, text: str) -> int:
-    """Send an in-app message to everyone confirmed or waiting; returns how many were told."""
+def sms_recipients(rows: list[Row]) -> int:
+    """How many of a roster's people confirmed or waiting a message would reach by SMS (SMS not switched off)."""
+    return sum(1 for s in rows if s.status != "cancelled" and s.sms_notices)
+
+
+def message_everyone(actor: User, activity: Activity, text: str, sms: bool = False) -> int:
+    """Send a message to everyone confirmed or waiting, in the app and, with `sms`, by text message too;
+    returns how many were told."""
     text = (text or "").strip()
     if not text:
         raise ReasonRequired()
     user_ids = list(db.session.scalars(
         select(Signup.user_id).where(Signup.activity_id == activity.id, Signup.status != "cancelled")))
-    notify(user_ids, "message", activity, title=activity.title, text=text[:500])
-    record_event(actor, "activity.message", activity, text=text[:500], recipients=len(user_ids))
+    notify(user_ids, "message", activity, sms=sms, title=activity.title, text=text[:500])
+    record_event(actor, "activity.message", activity, text=text[:500], recipients=len(user_ids), sms=sms)
     return len(user_ids)

@@ -24,6 +24,8 @@ TEXTS = {
     "code": _l("Your Hongxin code is %(code)s. It is valid for 10 minutes. Do not tell anyone."),
     "account_exists": _l("This number already has a Hongxin account. Forgot the password? Reset it on the sign-in page."),
     "no_account": _l("No Hongxin account uses this number yet. You can register with it."),
+    # A notification, worded in the person's language before it is handed over (deliveries.py).
+    "notice": "%(text)s",
 }
 
 

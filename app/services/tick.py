@@ -3,12 +3,13 @@
 A job is `job(now) -> int` (how many things it did). It decides and writes in its own transaction,
 which `run_due` commits, and must do nothing the second time it runs for the same `now`: what it
 did is recorded in the rows it changed, never only in memory. Messages a job queues are sent after
-its commit, like a request's.
+its commit, like a request's: the last step sends every notice due by SMS (deliveries.py), retries too.
 """
 from collections.abc import Callable
 from datetime import datetime
 
 from ..extensions import db
+from .deliveries import deliver_notices
 from .errors import DomainError
 
 Job = Callable[[datetime], int]
@@ -17,8 +18,10 @@ Job = Callable[[datetime], int]
 def due_jobs() -> list[tuple[str, Job]]:
     """The jobs in the order they run (a job appends itself here where it is built)."""
     from .case_jobs import alert_overdue_cases, close_unconfirmed_cases
+    from .reminders import queue_reminders
 
-    return [("case_alerts", alert_overdue_cases), ("case_closing", close_unconfirmed_cases)]
+    return [("case_alerts", alert_overdue_cases), ("case_closing", close_unconfirmed_cases),
+            ("reminders", queue_reminders)]
 
 
 def run_due(now: datetime) -> dict[str, int]:
@@ -31,4 +34,5 @@ def run_due(now: datetime) -> dict[str, int]:
         except DomainError:
             db.session.rollback()
             done[name] = 0
+    done["sms"] = deliver_notices(now)
     return done

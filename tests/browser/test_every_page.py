@@ -25,6 +25,7 @@ from app.models.wish import mask_name
 from app.services import checkin, classes, imports, records, roster, signups
 from app.services.certificates import issue_certificate
 from app.services.points import mask_name
+from app.services.reminders import reminder_token
 from app.timeutil import local_today
 
 from .conftest import SCREENSHOTS, ConsoleWatch, phone_context, sign_in_at
@@ -45,7 +46,7 @@ PAGES = {
         "/", "/activities", "/activities?period=past", "/activities/{painting}", "/activities/{klass}",
         "/posts", "/posts/{post}", "/login", "/register", "/reset", "/privacy", "/certificates/{certificate}",
         ("/certificates/HX2000-000000-NONE", 404), ("/activities/99999", 404), "/wishes", "/wishes/{wish}",
-        ("/wishes/{pending_wish}", 404),
+        ("/wishes/{pending_wish}", 404), "/r/{reminder}",
     ],
     MEMBER: [
         "/activities/{meeting}/checkin/{code}", "/", "/activities", "/activities/{painting}",
@@ -226,6 +227,7 @@ def _prepare(actor: dict) -> dict:
         "pending_wish": db.session.scalar(select(Wish.id).where(Wish.status == "pending")),
         "courier_wish": db.session.scalar(select(Wish.id).where(Wish.status == "claimed")),
         "grid": db.session.scalar(select(Grid.id).where(Grid.name == "第一网格")),
+        "reminder": reminder_token(actor[MEMBER].id, meeting.id),
     }
 
 

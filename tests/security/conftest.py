@@ -257,6 +257,7 @@ def reset_database(app) -> None:
 def world_args(app, world: World, rule=None) -> dict:
     """A real value for every URL argument the app's routes take (`code`: a check-in code on check-in routes)."""
     from app.services import checkin
+    from app.services.reminders import reminder_token
 
     with app.app_context():
         year = local_today().year
@@ -267,6 +268,10 @@ def world_args(app, world: World, rule=None) -> dict:
         return {**world_args(app, world), "case_id": world.resolved_case_id}
     if rule is not None and rule.endpoint in WISH_FOR_STEP:
         return {**world_args(app, world), "wish_id": world.wishes[WISH_FOR_STEP[rule.endpoint]]}
+    if rule is not None and rule.endpoint.startswith("reminders."):
+        with app.app_context():
+            token = reminder_token(world.users["member"], world.activity_id)
+        return {**world_args(app, world), "token": token}
     return {
         "activity_id": world.activity_id, "post_id": world.post_id, "record_id": world.record_id,
         "org_id": world.orgs["西苑社区"], "number": world.certificate, "year": year,
@@ -423,4 +428,6 @@ FORMS = {
     "/manage/orgs/<int:org_id>/points-rules": ("organizer_in", lambda w: {
         "effective_from": local_today().strftime("%Y-%m"), "points_per_hour": "2", "points_per_meeting": "3",
         "points_per_case": "3", "points_per_wish": "2", "monthly_cap": "50"}),
+    "/me/notices": ("member", lambda w: {"sms": "off"}),
+    "/r/<token>": ("anonymous", lambda w: {"answer": "yes"}),
 }

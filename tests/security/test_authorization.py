@@ -70,6 +70,10 @@ MATRIX = {
     "GET /me/data.json": (signed_in(200), None),
     "POST /me/password": (signed_in(422), None),
     "POST /me/phone": (signed_in(422), None),
+    "POST /me/notices": (signed_in(303), form("/me/notices")),
+    # The reminder link is the member's: it works without signing in, and is refused to anyone else signed in.
+    "GET /r/<token>": ({**everyone(403), "anonymous": 200, "member": 200}, None),
+    "POST /r/<token>": ({**everyone(403), "anonymous": 303, "member": 303}, form("/r/<token>")),
     "GET /me/hours": (signed_in(200), None),
     "POST /me/hours": (signed_in(303), hours_form),
     "GET /me/hours/certificate/<int:year>": (signed_in(200), None),
