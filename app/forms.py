@@ -9,7 +9,7 @@ from wtforms.fields import DateTimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
-from .models.activity import ACTIVITY_KINDS, AUDIENCES
+from .models.activity import ACTIVITY_KINDS, ALLOCATIONS, AUDIENCES
 from .models.base import utcnow
 from .services.phones import normalize_phone
 from .services.errors import HoursNotTenths
@@ -35,11 +35,15 @@ STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
     "closed": _l("Ended"),
 }
-SIGNUP_STATUS_LABELS = {"confirmed": _l("Confirmed"), "waitlisted": _l("Waitlisted"), "cancelled": _l("Cancelled")}
+SIGNUP_STATUS_LABELS = {"applied": _l("Applied"), "confirmed": _l("Confirmed"), "waitlisted": _l("Waitlisted"),
+                        "cancelled": _l("Cancelled")}
 ATTENDANCE_LABELS = {"unknown": _l("Not marked"), "attended": _l("Attended"), "absent": _l("Absent")}
 RECORD_STATUS_LABELS = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}
 SOURCE_LABELS = {"activity": _l("Activity"), "post": _l("Service post"), "manual": _l("Reported by hand")}
 AUDIENCE_LABELS = {"all": _l("Everyone"), "members": _l("Party members only")}
+ALLOCATION_LABELS = {"first_come": _l("First come, first served"),
+                     "lottery": _l("Applications, then a lottery after sign-up closes"),
+                     "least_served": _l("Applications, then fewest service hours in the past year first")}
 
 
 def plain_text(form, field):
@@ -178,6 +182,8 @@ class ActivityForm(Form):
     capacity = IntegerField(_l("Places (empty: no limit)"), validators=[Optional(), NumberRange(min=1, max=100000)],
                             render_kw={"inputmode": "numeric", "min": 1})
     audience = SelectField(_l("Who may sign up"), choices=[SelectChoice(a, AUDIENCE_LABELS[a]) for a in AUDIENCES])
+    allocation = SelectField(_l("How places are given"), default="first_come",
+                             choices=[SelectChoice(a, ALLOCATION_LABELS[a]) for a in ALLOCATIONS])
     hours = HoursField(_l("Service hours credited"), places=1, default=0,
                          validators=[InputRequired(_l("Enter the hours.")), NumberRange(min=0, max=24)],
                          render_kw={"inputmode": "decimal", "min": 0, "max": 24, "step": "0.5"})
@@ -217,6 +223,7 @@ class ActivityForm(Form):
             "signup_deadline": from_local(self.signup_deadline.data),
             "capacity": self.capacity.data,
             "audience": self.audience.data,
+            "allocation": self.allocation.data,
             "hours": self.hours.data,
             "org_id": self.org_id.data,
             "grid_id": None,

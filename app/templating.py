@@ -76,7 +76,8 @@ def labels(locale: str) -> dict[str, dict[str, str]]:
 
     tables = {"kinds": forms.KIND_LABELS, "status_labels": forms.STATUS_LABELS,
               "signup_status_labels": forms.SIGNUP_STATUS_LABELS, "attendance_labels": forms.ATTENDANCE_LABELS,
-              "record_status_labels": forms.RECORD_STATUS_LABELS, "source_labels": forms.SOURCE_LABELS}
+              "record_status_labels": forms.RECORD_STATUS_LABELS, "source_labels": forms.SOURCE_LABELS,
+              "allocation_labels": forms.ALLOCATION_LABELS}
     return {name: {key: str(label) for key, label in table.items()} for name, table in tables.items()}
 
 

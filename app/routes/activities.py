@@ -133,6 +133,8 @@ def _run(action, activity_id: int, done: str):
 
 
 def _signed_up_message(signup: Signup) -> str:
+    if signup.status == "applied":
+        return _("Your application is in. The places are allocated after sign-up closes, and you will be told.")
     if signup.status == "confirmed":
         return _("You are signed up. See you there!")
     return _("The activity is full: you are on the waitlist, number %(n)d.", n=signups.waitlist_position(signup))

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ..extensions import db
+from .allocation import allocate_due
 from .errors import DomainError
 
 Job = Callable[[datetime], int]
@@ -16,7 +17,7 @@ Job = Callable[[datetime], int]
 
 def due_jobs() -> list[tuple[str, Job]]:
     """The jobs in the order they run (a job appends itself here where it is built)."""
-    return []
+    return [("allocations", allocate_due)]
 
 
 def run_due(now: datetime) -> dict[str, int]:

@@ -21,7 +21,7 @@ from sqlalchemy import String, Text, select
 from app.extensions import db
 from app.models import Activity, Org, ServicePost, ServiceRecord, User
 from app.models.base import utcnow
-from app.services import checkin, classes, imports, records, roster, signups
+from app.services import allocation, checkin, classes, imports, records, roster, signups
 from app.services.certificates import issue_certificate
 from app.timeutil import local_today
 
@@ -181,7 +181,9 @@ def _prepare(actor: dict) -> dict:
     db.session.commit()
 
     klass = db.session.scalar(select(Activity).where(Activity.title == "月嫂培训班（免费）"))
-    signups.sign_up(actor[RESIDENT], klass.id)
+    signups.sign_up(actor[RESIDENT], klass.id)  # an application: the class is a lottery
+    db.session.commit()
+    allocation.allocate_seats(actor[ORGANIZER], klass.id, klass.deadline)  # 4 applications, 30 places
     db.session.commit()
     for days in (3, 2):  # two sessions already held, both attended: the resident completed the class
         start = now - timedelta(days=days)
