@@ -326,3 +326,15 @@ def test_two_ticks_and_the_organizers_button_at_once_allocate_exactly_once(app, 
             select(Signup.user_id).where(Signup.activity_id == a.id)))
         assert outcome(a) == [(uid, "confirmed") for uid in order[:10]] + [(uid, "waitlisted") for uid in order[10:]]
         assert_invariants(db.session)
+
+
+def test_flask_tick_allocates_and_says_how_many(app, lottery, make_user):
+    activity = lottery(capacity=1)
+    apply_all(activity, [make_user(), make_user()])
+    fresh(activity).signup_deadline = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["tick"]).output == "allocations: 1\n"
+    assert runner.invoke(args=["tick"]).output == "allocations: 0\n"
+    db.session.rollback()
+    assert (fresh(activity).confirmed_count, fresh(activity).waitlisted_count) == (1, 1)
