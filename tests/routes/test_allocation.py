@@ -173,3 +173,14 @@ def test_mass_assigned_allocation_fields_change_nothing(app, client, org, make_u
     with app.app_context():
         a = db.session.scalar(select(Activity).where(Activity.title == data["title"]))
         assert (a.allocation, a.allocation_seed, a.allocated_at, a.applied_count) == ("first_come", None, None, 0)
+
+
+def test_a_resident_joins_a_lottery_class_in_one_step_with_an_application(app, client, lottery, ask_code):
+    activity = lottery()
+    code = ask_code("13912345678")
+    response = client.post(f"/activities/{activity.id}/join", data={
+        "name": "吴秀兰", "phone": "13912345678", "code": code, "password": "hongxin-2024", "consent": "y"})
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-signup-status="applied"' in page and "申请已提交" in page
+    assert state(app, activity)[1] == 1
