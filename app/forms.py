@@ -9,8 +9,8 @@ from wtforms.fields import DateTimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
-from .labels import AUDIENCE_LABELS, KIND_LABELS
-from .models.activity import ACTIVITY_KINDS, AUDIENCES
+from .labels import ALLOCATION_LABELS, AUDIENCE_LABELS, KIND_LABELS
+from .models.activity import ACTIVITY_KINDS, ALLOCATIONS, AUDIENCES
 from .models.base import utcnow
 from .services.phones import normalize_phone
 from .services.errors import HoursNotTenths
@@ -159,6 +159,8 @@ class ActivityForm(Form):
     capacity = IntegerField(_l("Places (empty: no limit)"), validators=[Optional(), NumberRange(min=1, max=100000)],
                             render_kw={"inputmode": "numeric", "min": 1})
     audience = SelectField(_l("Who may sign up"), choices=[SelectChoice(a, AUDIENCE_LABELS[a]) for a in AUDIENCES])
+    allocation = SelectField(_l("How places are given"), default="first_come",
+                             choices=[SelectChoice(a, ALLOCATION_LABELS[a]) for a in ALLOCATIONS])
     hours = HoursField(_l("Service hours credited"), places=1, default=0,
                          validators=[InputRequired(_l("Enter the hours.")), NumberRange(min=0, max=24)],
                          render_kw={"inputmode": "decimal", "min": 0, "max": 24, "step": "0.5"})
@@ -198,6 +200,7 @@ class ActivityForm(Form):
             "signup_deadline": from_local(self.signup_deadline.data),
             "capacity": self.capacity.data,
             "audience": self.audience.data,
+            "allocation": self.allocation.data,
             "hours": self.hours.data,
             "org_id": self.org_id.data,
             "grid_id": None,

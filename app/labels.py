@@ -18,11 +18,15 @@ STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
     "closed": _l("Ended"),
 }
-SIGNUP_STATUS_LABELS = {"confirmed": _l("Confirmed"), "waitlisted": _l("Waitlisted"), "cancelled": _l("Cancelled")}
+SIGNUP_STATUS_LABELS = {"applied": _l("Applied"), "confirmed": _l("Confirmed"), "waitlisted": _l("Waitlisted"),
+                        "cancelled": _l("Cancelled")}
 ATTENDANCE_LABELS = {"unknown": _l("Not marked"), "attended": _l("Attended"), "absent": _l("Absent")}
 RECORD_STATUS_LABELS = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}
 SOURCE_LABELS = {"activity": _l("Activity"), "post": _l("Service post"), "manual": _l("Reported by hand"),
                  "case": _l("Case"), "wish": _l("Wish")}
+ALLOCATION_LABELS = {"first_come": _l("First come, first served"),
+                     "lottery": _l("Applications, then a lottery after sign-up closes"),
+                     "least_served": _l("Applications, then fewest service hours in the past year first")}
 AUDIENCE_LABELS = {"all": _l("Everyone"), "members": _l("Party members only")}
 ORG_KIND_LABELS = {"district": _l("District"), "street": _l("Street"), "community": _l("Community"),
                    "branch": _l("Party branch"), "unit": _l("Co-building unit")}
@@ -57,5 +61,6 @@ def labels(locale: str) -> dict[str, dict[str, str]]:
     """The label tables translated once per language (a lazy string translates again at every use)."""
     tables = {"kinds": KIND_LABELS, "status_labels": STATUS_LABELS, "signup_status_labels": SIGNUP_STATUS_LABELS,
               "attendance_labels": ATTENDANCE_LABELS, "record_status_labels": RECORD_STATUS_LABELS,
-              "source_labels": SOURCE_LABELS, "wish_status_labels": WISH_STATUS_LABELS}
+              "source_labels": SOURCE_LABELS, "wish_status_labels": WISH_STATUS_LABELS,
+              "allocation_labels": ALLOCATION_LABELS}
     return {name: {key: str(label) for key, label in table.items()} for name, table in tables.items()}

@@ -4,12 +4,13 @@ Always:
 - one live signup per (activity, user) and one active claim per (post, user);
 - confirmed signups (walk-ins aside) ≤ capacity, and nobody waits while a seat of an open
   activity is free; active claims ≤ slots;
+- no application is left on an activity whose seats have been allocated;
 - no service record is reviewed twice;
 - the monthly sums the reports read (kept by triggers) equal the approved records;
 - so do the per-person monthly sums points are computed from.
 
 Strict (data made through the services, as in tests/security and tests/live): also
-- the seat, waitlist, walk-in and claim counters equal the rows;
+- the seat, waitlist, walk-in, application and claim counters equal the rows;
 - every approved service record is audited (its approval, or the attendance that credited it).
 Tests elsewhere insert rows straight into the tables as history (approved records without an
 approval, signups without counters), so a suite-wide hook checks the first list only.
@@ -46,6 +47,22 @@ def _seats(conn, strict: bool) -> list[str]:
         if strict and (confirmed, waitlisted, extra) != (seated, waiting, walk_ins):
             found.append(f"activity {a}: counters say {confirmed} confirmed / {waitlisted} waiting / {extra} walk-ins,"
                          f" the rows {seated} / {waiting} / {walk_ins}")
+    return found
+
+
+def _applications(conn, strict: bool) -> list[str]:
+    """Applications wait only until the allocation, and their counter equals the rows."""
+    bind = conn.get_bind() if hasattr(conn, "get_bind") else conn
+    if "applied_count" not in {c["name"] for c in inspect(bind).get_columns("activities")}:
+        return []  # a database migrated to a revision before allocation (tests/test_migrations.py)
+    found = []
+    for a, counter, applied, allocated_at in conn.execute(text(
+            "SELECT a.id, a.applied_count, (SELECT count(*) FROM signups s WHERE s.activity_id = a.id"
+            " AND s.status = 'applied'), a.allocated_at FROM activities a ORDER BY a.id")):
+        if allocated_at is not None and applied:
+            found.append(f"activity {a}: {applied} applications left after its allocation")
+        if strict and counter != applied:
+            found.append(f"activity {a}: the counter says {counter} applications, the rows {applied}")
     return found
 
 
@@ -92,6 +109,7 @@ def violations(conn, strict: bool = True) -> list[str]:
         "SELECT post_id, user_id, count(*) FROM post_claims WHERE status = 'active'"
         " GROUP BY post_id, user_id HAVING count(*) > 1"))]
     found += _seats(conn, strict)
+    found += _applications(conn, strict)
     for p, slots, count, n in conn.execute(text(
             "SELECT p.id, p.slots, p.claimed_count, (SELECT count(*) FROM post_claims c WHERE c.post_id = p.id"
             " AND c.status = 'active') FROM service_posts p")):

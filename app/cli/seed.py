@@ -122,7 +122,8 @@ def seed_demo() -> bool:
              description="共读《习近平谈治国理政》选篇，欢迎居民一起参加。", units=[]),
         dict(title="月嫂培训班（免费）", kind="training", org=xiyuan, days=10, hour=9, length=6, capacity=30,
              audience="all", hours=Decimal("0"), location="西苑社区党群服务中心一楼培训室",
-             description="面向辖区待业居民的免费月嫂技能培训，结业颁发证书。", units=[]),
+             description="面向辖区待业居民的免费月嫂技能培训，结业颁发证书。名额有限，开课前两天截止申请后公开抽签。",
+             units=[], allocation="lottery", deadline_days_before=2),
         dict(title="爱国教育进校园", kind="education", org=xiyuan, days=12, hour=10, length=2, capacity=10,
              audience="members", hours=Decimal("2"), location="西苑小学",
              description="党员志愿者为小学生讲述红色故事，书法家协会现场写春联。", units=["大同市书法家协会"]),
@@ -142,13 +143,19 @@ def seed_demo() -> bool:
             starts_at=starts, ends_at=starts + timedelta(hours=spec["length"]), capacity=spec["capacity"],
             audience=spec["audience"], hours=spec["hours"], location=spec["location"],
             description=spec["description"], status="published", created_by_id=organizer.id,
+            allocation=spec.get("allocation", "first_come"),
+            signup_deadline=starts - timedelta(days=spec["deadline_days_before"]) if "deadline_days_before" in spec else None,
             units=[orgs[u] for u in spec["units"]],
         )
         db.session.add(activity)
         made.append(activity)
     db.session.flush()
     # Two seats of the painting job are taken, so the demo shows the last seat and then the waitlist.
-    painting, reading3 = made[1], made[6]
+    painting, klass, reading3 = made[1], made[3], made[6]
+    # The class is a lottery: three members have applied and wait for the draw after the deadline.
+    for user in (people["4"], people["5"], people["6"]):
+        db.session.add(Signup(activity_id=klass.id, user_id=user.id, status="applied", created_at=utcnow()))
+    klass.applied_count = 3
     for user in (people["4"], people["5"]):
         db.session.add(Signup(activity_id=painting.id, user_id=user.id, status="confirmed",
                               created_at=utcnow(), confirmed_at=utcnow()))

@@ -13,7 +13,10 @@ from .user import User
 ACTIVITY_KINDS = ("cleanup", "reading", "training", "education", "service", "meeting", "other")
 AUDIENCES = ("all", "members")
 ACTIVITY_STATUSES = ("draft", "published", "cancelled", "closed")
-SIGNUP_STATUSES = ("confirmed", "waitlisted", "cancelled")
+SIGNUP_STATUSES = ("applied", "confirmed", "waitlisted", "cancelled")
+# How seats are given: first come (with the waitlist), or after the deadline by a seeded draw, or to
+# the people with the fewest approved hours over the past year (app/services/allocation.py).
+ALLOCATIONS = ("first_come", "lottery", "least_served")
 ATTENDANCE = ("unknown", "attended", "absent")
 # People arrive early: attendance may be marked from this long before the start.
 ATTENDANCE_OPENS_BEFORE = timedelta(hours=1)
@@ -30,6 +33,8 @@ class Activity(db.Model):
         CheckConstraint("completion_share IS NULL OR (completion_share > 0 AND completion_share <= 1)",
                         name="completion_share_range"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("allocation IN ('first_come', 'lottery', 'least_served')", name="allocation_known"),
+        CheckConstraint("applied_count >= 0", name="applied_positive"),
         Index("ix_activities_status_starts_at", "status", "starts_at"),
         # The upcoming list seeks activities that have not ended.
         Index("ix_activities_status_ends_at", "status", "ends_at"),
@@ -54,6 +59,12 @@ class Activity(db.Model):
     # For a training class with sessions: the share of sessions to attend for completion (0.8 = 80 %).
     completion_share: Mapped[Decimal | None] = mapped_column(Numeric(3, 2))
     audience: Mapped[str] = mapped_column(String(20), default="all")
+    allocation: Mapped[str] = mapped_column(String(20), default="first_come", server_default="first_come")
+    # Applications waiting for the draw (lottery, least_served); zero once the seats are allocated.
+    applied_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # The draw's seed, published on the activity so anyone can re-run it, and when the seats were given.
+    allocation_seed: Mapped[int | None]
+    allocated_at: Mapped[datetime | None]
     hours: Mapped[Decimal] = mapped_column(Numeric(5, 1), default=Decimal("0"))
     status: Mapped[str] = mapped_column(String(20), default="published")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -91,11 +102,21 @@ class Activity(db.Model):
         return self.status
 
     def signup_open(self, now: datetime | None = None) -> bool:
-        return self.status == "published" and (now or utcnow()) < self.deadline
+        return self.status == "published" and (now or utcnow()) < self.deadline and self.allocated_at is None
+
+    @property
+    def by_application(self) -> bool:
+        """People apply until the deadline and the seats are allocated afterwards."""
+        return self.allocation != "first_come"
+
+    def allocation_due(self, now: datetime | None = None) -> bool:
+        """Applications have closed and the seats are not given yet."""
+        return (self.by_application and self.allocated_at is None and self.status == "published"
+                and self.deadline <= (now or utcnow()))
 
 
 class Signup(db.Model):
-    """A person on an activity: confirmed, waitlisted or cancelled, and their attendance."""
+    """A person on an activity: applied (before an allocation), confirmed, waitlisted or cancelled, and their attendance."""
 
     __tablename__ = "signups"
     __table_args__ = (
@@ -126,6 +147,8 @@ class Signup(db.Model):
     # When the day-before reminder was queued (once), and the answer to its "still coming?": True, or None.
     reminded_at: Mapped[datetime | None]
     coming: Mapped[bool | None]
+    # The place in an allocation's draw (1 first): the waitlist after an allocation goes in this order.
+    draw_position: Mapped[int | None]
 
     activity: Mapped[Activity] = relationship(back_populates="signups")
     user: Mapped[User] = relationship()

@@ -131,6 +131,8 @@ def _run(action, activity_id: int, done):
 
 
 def _signed_up_message(signup: Signup) -> tuple[str, str]:
+    if signup.status == "applied":
+        return _("Your application is in. The places are allocated after sign-up closes, and you will be told."), "info"
     if signup.status == "confirmed":
         return _("You are signed up. See you there!"), "success"
     return _("The activity is full: you are on the waitlist, number %(n)d.", n=signups.waitlist_position(signup)), "info"

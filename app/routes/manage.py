@@ -12,7 +12,8 @@ from wtforms.fields.choices import SelectChoice
 
 from ..forms import ActivityForm
 from ..models import Activity
-from ..services import activities as activity_service
+from ..models.base import utcnow
+from ..services import activities as activity_service, allocation
 from ..services.errors import ActivityNotEditable, DomainError
 from ..services.scope import activity_in_scope, managed_orgs
 from .guards import organizer_required
@@ -95,4 +96,14 @@ def cancel_activity(activity_id: int):
     scoped_activity(activity_id)
     return perform(lambda: activity_service.cancel_activity(current_user, activity_id),
                    _("The activity is cancelled; everyone signed up has been told."),
+                   url_for("activities.show", activity_id=activity_id))
+
+
+@bp.post("/activities/<int:activity_id>/allocate")
+@organizer_required
+def allocate(activity_id: int):
+    """Give the places of a lottery or least-served activity once its applications have closed."""
+    scoped_activity(activity_id)
+    return perform(lambda: allocation.allocate_seats(current_user, activity_id, utcnow()),
+                   _("The places are allocated; everyone who applied has been told."),
                    url_for("activities.show", activity_id=activity_id))

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import Activity, ActivitySession, Org, ServiceRecord, SessionAttendance, Signup, User
 from ..models.base import utcnow
 from ..timeutil import LAST_DAY
+from .allocation import check_allocation_settings
 from .audit import record_event
 from .errors import (ActivityNotEditable, AttendanceNotOpen, AttendanceOnCancelled, CancelAfterAttendance,
                      CapacityBelowConfirmed, DomainError, OutOfScope, TimeFixedByAttendance)
@@ -20,7 +21,7 @@ from .scope import can_manage_org
 from .signups import fill_seats, lock_activity
 
 EDITABLE = ("title", "kind", "description", "location", "starts_at", "ends_at", "signup_deadline",
-            "capacity", "audience", "hours", "org_id", "grid_id")
+            "capacity", "audience", "hours", "org_id", "grid_id", "allocation")
 
 
 LISTED = ("published", "cancelled", "closed")
@@ -91,6 +92,8 @@ def create_activity(actor: User, data: dict, publish: bool = True) -> Activity:
     """Create an activity under an org the actor manages; published unless kept as a draft."""
     _check_org(actor, data["org_id"])
     check_hours(data["hours"], allow_zero=True)
+    data = {**data, "allocation": data.get("allocation") or "first_come"}
+    check_allocation_settings(data)
     activity = Activity(**{k: data.get(k) for k in EDITABLE}, status="published" if publish else "draft",
                         created_by_id=actor.id)
     db.session.add(activity)
@@ -157,6 +160,8 @@ def update_activity(actor: User, activity_id: int, data: dict, publish: bool = F
     check_hours(data["hours"], allow_zero=True)  # first: a NaN cannot be compared with the hours credited
     check_change(activity, data.get("starts_at"), data.get("ends_at"), data.get("hours"))
     _check_org(actor, data["org_id"])
+    data = {**data, "allocation": data.get("allocation") or activity.allocation}
+    check_allocation_settings(data, activity)
     capacity = data.get("capacity")
     if capacity is not None and capacity < activity.confirmed_count:
         raise CapacityBelowConfirmed()

@@ -295,3 +295,42 @@ class ReminderLinkNotYours(DomainError):
 
 class ReminderAnswerMissing(DomainError):
     message = _l("Choose whether you are still coming.")
+
+
+class AlreadyApplied(DomainError):
+    message = _l("You have already applied for this activity. The places are allocated once applications close.")
+
+
+class ApplicationsClosed(DomainError):
+    message = _l("Applications for this activity are closed.")
+
+
+class NotByApplication(DomainError):
+    message = _l("The places of this activity go first come, first served: there is nothing to allocate.")
+
+
+class AlreadyAllocated(DomainError):
+    message = _l("The places of this activity have already been allocated.")
+
+
+class AllocationTooEarly(DomainError):
+    message = _l("Applications are still open: the places can be allocated once they close.")
+
+
+class AllocationOnCancelled(DomainError):
+    message = _l("This activity was cancelled: there is nothing to allocate.")
+
+
+class AllocationNeedsCapacity(DomainError):
+    message = _l("A lottery or least-served activity needs a number of places.")
+    field = "capacity"
+
+
+class AllocationNeedsDeadline(DomainError):
+    message = _l("Choose when applications close: the places are allocated then.")
+    field = "signup_deadline"
+
+
+class AllocationFixed(DomainError):
+    message = _l("How the places are given cannot change once people have signed up or applied.")
+    field = "allocation"

@@ -64,6 +64,9 @@ def describe(n: Notification) -> str:
         "activity_changed": _("The time or place of “%(title)s” has changed. Please check the details.", title=title),
         "hours_approved": _("Your %(hours)s service hours were approved.", hours=p.get("hours", "")),
         "hours_rejected": _("Your service hours were not approved: %(reason)s", reason=p.get("reason", "")),
+        "allocation_confirmed": _("The places of “%(title)s” have been allocated: you have a place.", title=title),
+        "allocation_waitlisted": _("The places of “%(title)s” have been allocated: you did not get one this time, "
+                                   "and you are number %(n)s on the waitlist.", title=title, n=p.get("n", "")),
         "message": _("Message from the organizer of “%(title)s”: %(text)s", title=title, text=p.get("text", "")),
         **_case_texts(p, title),
         "wish_approved": _("Your wish “%(title)s” is on the wish wall now.", title=title),

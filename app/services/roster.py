@@ -8,7 +8,7 @@ from .accounts import find_by_phone, new_placeholder
 from .audit import record_event
 from .errors import ActivityNotEditable, AlreadySignedUp, ReasonRequired
 from .notifications import notify
-from .signups import _adjust, _take_seat, live_signup, lock_activity
+from .signups import _adjust, _take_seat, leave_queue, live_signup, lock_activity
 
 
 def add_walk_in(actor: User, activity_id: int, phone: str, name: str = "") -> Signup:
@@ -34,7 +34,7 @@ def add_walk_in(actor: User, activity_id: int, phone: str, name: str = "") -> Si
         signup = Signup(activity_id=activity.id, user_id=person.id, created_at=now)
         db.session.add(signup)
     else:
-        _adjust(activity, waitlisted=-1)
+        leave_queue(activity, signup)
     signup.status, signup.confirmed_at, signup.walk_in = "confirmed", now, not seat
     if not seat:
         _adjust(activity, extra=1)
@@ -44,7 +44,7 @@ def add_walk_in(actor: User, activity_id: int, phone: str, name: str = "") -> Si
     return signup
 
 
-ROSTER_ORDER = (case({"confirmed": 0, "waitlisted": 1}, value=Signup.status, else_=2), Signup.created_at, Signup.id)
+ROSTER_ORDER = (case({"confirmed": 0, "waitlisted": 1, "applied": 2}, value=Signup.status, else_=3), Signup.created_at, Signup.id)
 
 
 def roster_rows(activity_id: int, signup_id: int | None = None) -> list[Row]:

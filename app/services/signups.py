@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import Activity, Signup, User
 from ..models.base import utcnow
 from .accounts import register_user
-from .errors import AlreadySignedUp, NotInAudience, NotSignedUp, SignupClosed
+from .errors import AlreadyApplied, AlreadySignedUp, ApplicationsClosed, NotInAudience, NotSignedUp, SignupClosed
 from .notifications import notify
 
 
@@ -45,7 +45,7 @@ def _take_seat(activity: Activity) -> bool:
     return result.rowcount == 1
 
 
-def _adjust(activity: Activity, confirmed: int = 0, waitlisted: int = 0, extra: int = 0) -> None:
+def _adjust(activity: Activity, confirmed: int = 0, waitlisted: int = 0, extra: int = 0, applied: int = 0) -> None:
     db.session.execute(
         update(Activity)
         .where(Activity.id == activity.id)
@@ -53,22 +53,28 @@ def _adjust(activity: Activity, confirmed: int = 0, waitlisted: int = 0, extra: 
             confirmed_count=Activity.confirmed_count + confirmed,
             waitlisted_count=Activity.waitlisted_count + waitlisted,
             extra_count=Activity.extra_count + extra,
+            applied_count=Activity.applied_count + applied,
         )
         .execution_options(synchronize_session=False)
     )
 
 
 def sign_up(user: User, activity_id: int) -> Signup:
-    """Sign a person up: a confirmed seat while there is one, else the end of the waitlist."""
+    """Sign a person up: a confirmed seat while there is one, else the end of the waitlist; where
+    the seats are allocated after the deadline (lottery, least_served), an application."""
     activity = lock_activity(activity_id)
     if not activity.signup_open(utcnow()):
-        raise SignupClosed()
+        raise ApplicationsClosed() if activity.by_application else SignupClosed()
     if activity.audience == "members" and not user.is_member:
         raise NotInAudience()
-    if live_signup(activity.id, user.id) is not None:
-        raise AlreadySignedUp()
+    existing = live_signup(activity.id, user.id)
+    if existing is not None:
+        raise AlreadyApplied() if existing.status == "applied" else AlreadySignedUp()
     now = utcnow()
-    if _take_seat(activity):
+    if activity.by_application:
+        _adjust(activity, applied=1)
+        signup = Signup(activity_id=activity.id, user_id=user.id, status="applied", created_at=now)
+    elif _take_seat(activity):
         signup = Signup(activity_id=activity.id, user_id=user.id, status="confirmed", created_at=now, confirmed_at=now)
     else:
         _adjust(activity, waitlisted=1)
@@ -77,7 +83,7 @@ def sign_up(user: User, activity_id: int) -> Signup:
     try:
         db.session.flush()
     except IntegrityError as exc:  # the partial unique index: a double tap that got past the lock
-        raise AlreadySignedUp() from exc
+        raise (AlreadyApplied() if activity.by_application else AlreadySignedUp()) from exc
     db.session.refresh(activity)
     return signup
 
@@ -97,12 +103,7 @@ def cancel_signup(user: User, activity_id: int) -> Signup:
     if activity.starts_at <= utcnow():
         raise SignupClosed()
     frees_seat = signup.status == "confirmed" and not signup.walk_in
-    if signup.walk_in:
-        _adjust(activity, extra=-1)  # a walk-in beyond capacity held no seat
-    elif frees_seat:
-        _adjust(activity, confirmed=-1)
-    else:
-        _adjust(activity, waitlisted=-1)
+    leave_queue(activity, signup)
     signup.status = "cancelled"
     signup.cancelled_at = utcnow()
     db.session.flush()
@@ -110,6 +111,18 @@ def cancel_signup(user: User, activity_id: int) -> Signup:
     if frees_seat:
         fill_seats(activity)
     return signup
+
+
+def leave_queue(activity: Activity, signup: Signup) -> None:
+    """Take a live signup out of the counter it is in (before its status changes)."""
+    if signup.walk_in:
+        _adjust(activity, extra=-1)  # a walk-in beyond capacity held no seat
+    elif signup.status == "confirmed":
+        _adjust(activity, confirmed=-1)
+    elif signup.status == "applied":
+        _adjust(activity, applied=-1)
+    else:
+        _adjust(activity, waitlisted=-1)
 
 
 def upcoming_signups(user: User) -> list[Signup]:
@@ -121,11 +134,11 @@ def upcoming_signups(user: User) -> list[Signup]:
 
 
 def waitlist(activity: Activity, limit: int | None = None) -> list[Signup]:
-    """The waiting signups in arrival order."""
+    """The waiting signups in arrival order, or after an allocation in the order of its draw."""
     stmt = (
         select(Signup)
         .where(Signup.activity_id == activity.id, Signup.status == "waitlisted")
-        .order_by(Signup.created_at, Signup.id)
+        .order_by(Signup.draw_position, Signup.created_at, Signup.id)
     )
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -134,20 +147,23 @@ def waitlist(activity: Activity, limit: int | None = None) -> list[Signup]:
 
 def next_action(person, activity: Activity, signup: Signup | None, now: datetime) -> str:
     """What the signup panel offers this person now: `sign_in` (or `sign_in_or_join`, registering on
-    the spot), `sign_up`, `waitlist` (full), `cancel`, `audience` (party members only), `closed` (the
-    deadline passed), or `none` (not published, or started)."""
+    the spot), `sign_up`, `apply` (places allocated after the deadline), `waitlist` (full), `cancel`,
+    `audience` (party members only), `allocating` (applications closed, not yet allocated), `closed`
+    (the deadline passed), or `none` (not published, or started)."""
     if activity.status != "published":
         return "none"
     if not person.is_authenticated:
         if not activity.signup_open(now):
             return "none"
         return "sign_in_or_join" if activity.audience == "all" else "sign_in"
-    if signup is not None and signup.status in ("confirmed", "waitlisted"):
+    if signup is not None and signup.status in ("applied", "confirmed", "waitlisted"):
         return "cancel" if activity.starts_at > now else "none"
     if not activity.signup_open(now):
-        return "closed"
+        return "allocating" if activity.allocation_due(now) else "closed"
     if activity.audience == "members" and not person.is_member:
         return "audience"
+    if activity.by_application:
+        return "apply"
     return "waitlist" if activity.is_full else "sign_up"
 
 
@@ -155,15 +171,15 @@ def waitlist_position(signup: Signup) -> int | None:
     """1 for the first person waiting."""
     if signup.status != "waitlisted":
         return None
+    if signup.draw_position is not None:  # everyone waiting after an allocation has a place in its draw
+        before = Signup.draw_position < signup.draw_position
+    else:
+        before = ((Signup.created_at < signup.created_at)
+                  | ((Signup.created_at == signup.created_at) & (Signup.id < signup.id)))
     ahead = db.session.scalar(
         select(db.func.count())
         .select_from(Signup)
-        .where(
-            Signup.activity_id == signup.activity_id,
-            Signup.status == "waitlisted",
-            (Signup.created_at < signup.created_at)
-            | ((Signup.created_at == signup.created_at) & (Signup.id < signup.id)),
-        )
+        .where(Signup.activity_id == signup.activity_id, Signup.status == "waitlisted", before)
     )
     return ahead + 1
 

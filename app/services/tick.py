@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ..extensions import db
+from .allocation import allocate_due
 from .deliveries import deliver_notices
 from .errors import DomainError
 
@@ -20,7 +21,7 @@ def due_jobs() -> list[tuple[str, Job]]:
     from .case_jobs import alert_overdue_cases, close_unconfirmed_cases
     from .reminders import queue_reminders
 
-    return [("case_alerts", alert_overdue_cases), ("case_closing", close_unconfirmed_cases),
+    return [("allocations", allocate_due), ("case_alerts", alert_overdue_cases), ("case_closing", close_unconfirmed_cases),
             ("reminders", queue_reminders)]
 
 

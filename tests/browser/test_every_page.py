@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models import Activity, Case, Grid, Org, ServicePost, ServiceRecord, User, Wish
 from app.models.base import utcnow
 from app.models.wish import mask_name
-from app.services import checkin, classes, imports, records, roster, signups
+from app.services import allocation, checkin, classes, imports, records, roster, signups
 from app.services.certificates import issue_certificate
 from app.services.points import mask_name
 from app.services.reminders import reminder_token
@@ -192,7 +192,9 @@ def _prepare(actor: dict) -> dict:
     db.session.commit()
 
     klass = db.session.scalar(select(Activity).where(Activity.title == "月嫂培训班（免费）"))
-    signups.sign_up(actor[RESIDENT], klass.id)
+    signups.sign_up(actor[RESIDENT], klass.id)  # an application: the class is a lottery
+    db.session.commit()
+    allocation.allocate_seats(actor[ORGANIZER], klass.id, klass.deadline)  # 4 applications, 30 places
     db.session.commit()
     for days in (3, 2):  # two sessions already held, both attended: the resident completed the class
         start = now - timedelta(days=days)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 POST = "文明劝导岗"  # 6 slots, nobody holds it
 BUILDING = "楼栋长（12号楼）"  # held by 13800000003
-CLASS = "月嫂培训班（免费）"  # open to everyone, 30 places
+CLASS = "月嫂培训班（免费）"  # open to everyone, 30 places by lottery, 3 applications in the demo data
 PANEL = "#claim-panel"
 REPORT_FORM = "main details form[action='/me/hours']"
 
@@ -141,7 +141,7 @@ def test_resident_registers_and_joins_the_training_class_in_one_step(page, live_
     with page.expect_navigation():
         page.get_by_role("link", name=CLASS).click()
     expect(page.locator("h1")).to_have_text(CLASS)
-    expect(page.locator("#signup-panel")).to_contain_text("还剩 30 个名额")
+    expect(page.locator("#signup-panel")).to_contain_text("已有 3 人申请 30 个名额")
 
     page.get_by_text("第一次来？一步完成注册和报名").click()
     join = page.locator("#signup-panel details.join form")
@@ -157,10 +157,10 @@ def test_resident_registers_and_joins_the_training_class_in_one_step(page, live_
     assert nav.value.status == 200
 
     expect(page.locator("h1")).to_have_text(CLASS)
-    expect(page.locator("#signup-panel")).to_have_attribute("data-signup-status", "confirmed")
-    expect(page.locator("#signup-panel")).to_contain_text("您已报名")
-    expect(page.locator("#signup-panel")).to_contain_text("还剩 29 个名额")
-    expect(page.locator("#flash")).to_contain_text("报名成功，到时见！")
+    expect(page.locator("#signup-panel")).to_have_attribute("data-signup-status", "applied")
+    expect(page.locator("#signup-panel")).to_contain_text("您已申请")
+    expect(page.locator("#signup-panel")).to_contain_text("已有 4 人申请 30 个名额")
+    expect(page.locator("#flash")).to_contain_text("申请已提交")
     expect(page.locator("body > header").get_by_role("link", name="我的")).to_be_visible()
 
     page.goto(live_server("/"))

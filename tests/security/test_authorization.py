@@ -90,6 +90,8 @@ MATRIX = {
     "GET /manage/activities/<int:activity_id>/edit": (organizers(200, 404), None),
     "POST /manage/activities/<int:activity_id>/edit": (organizers(303, 404), activity_form),
     "POST /manage/activities/<int:activity_id>/cancel": (organizers(303, 404), None),
+    # The world's activity goes first come: refused with a flash, nothing changes (a lottery: tests/routes/test_allocation.py).
+    "POST /manage/activities/<int:activity_id>/allocate": (organizers(303, 404), None),
     "GET /manage/activities/<int:activity_id>/roster": (organizers(200, 404), None),
     "POST /manage/activities/<int:activity_id>/attendance": (
         organizers(303, 404), lambda w: {"user_id": str(w.users["member"]), "attended": "yes"}),

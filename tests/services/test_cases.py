@@ -249,7 +249,7 @@ def test_the_list_shows_each_person_what_they_may_see(town):
 
 def test_tick_alerts_handlers_once_per_deadline(town):
     case_id = report(town, "urgent")
-    assert tick.run_due(T0 + timedelta(hours=1)) == {"case_alerts": 0, "case_closing": 0, "reminders": 0, "sms": 0}
+    assert tick.run_due(T0 + timedelta(hours=1)) == {"allocations": 0, "case_alerts": 0, "case_closing": 0, "reminders": 0, "sms": 0}
     assert tick.run_due(T0 + timedelta(hours=3))["case_alerts"] == 1
     assert tick.run_due(T0 + timedelta(hours=4))["case_alerts"] == 0
     alerted = set(db.session.scalars(select(Notification.user_id).where(Notification.kind == "case_overdue")))

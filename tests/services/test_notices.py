@@ -162,9 +162,9 @@ def test_tick_twice_reminds_each_confirmed_person_once(app, ctx, make_user, make
     signups.sign_up(db.session.get(User, people[0].id), later.id)
     db.session.commit()
     now = utcnow()
-    assert run_due(now) == {"case_alerts": 0, "case_closing": 0, "reminders": 2, "sms": 2}
-    assert run_due(now) == {"case_alerts": 0, "case_closing": 0, "reminders": 0, "sms": 0}
-    assert run_due(now + timedelta(minutes=30)) == {"case_alerts": 0, "case_closing": 0, "reminders": 0, "sms": 0}
+    assert run_due(now) == {"allocations": 0, "case_alerts": 0, "case_closing": 0, "reminders": 2, "sms": 2}
+    assert run_due(now) == {"allocations": 0, "case_alerts": 0, "case_closing": 0, "reminders": 0, "sms": 0}
+    assert run_due(now + timedelta(minutes=30)) == {"allocations": 0, "case_alerts": 0, "case_closing": 0, "reminders": 0, "sms": 0}
     texts = outbox()
     assert sorted(m["to"] for m in texts) == sorted(p.phone for p in people[:2])  # the third is waiting
     assert all(m["purpose"] == "reminder" and "还来吗" in m["text"] and "/r/" in m["text"] for m in texts)
