@@ -11,6 +11,7 @@ from flask_login import current_user
 from .models.base import utcnow
 from .models.user import mask_phone
 from .timeutil import to_local
+from .urls import public_url
 
 
 def when(dt: datetime | None) -> str:
@@ -93,6 +94,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.tests.update(editable=editable, attendance_taken=attendance_taken, markable=markable)
     app.jinja_env.filters.update(when=when, when_range=when_range, day=day, input_value=input_value, input_date=input_date, hours=hours, masked=mask_phone,
                                  datetime_full=lambda dt: format_datetime(dt, "medium"))
+    # Addresses people copy or scan (the calendar feed, a share link) come from FLASK_PUBLIC_URL.
+    app.jinja_env.globals.update(public_url=public_url)
 
     @app.context_processor
     def globals_():

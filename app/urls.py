@@ -1,5 +1,7 @@
-"""URL helpers: only ever redirect to a path on this site."""
+"""URL helpers: only ever redirect to a path on this site; absolute addresses for things people take away."""
 from urllib.parse import urlsplit
+
+from flask import current_app, url_for
 
 from .textutil import has_control_characters
 
@@ -13,3 +15,12 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute address of `endpoint` as people reach it: FLASK_PUBLIC_URL when set (behind a proxy the
+    request's host is often an internal one), else the request's own host."""
+    base = (current_app.config.get("PUBLIC_URL") or "").strip().rstrip("/")
+    if not base:
+        return url_for(endpoint, **values, _external=True)
+    return base + url_for(endpoint, **values, _external=False)

@@ -20,6 +20,7 @@ from ..services.calendar import calendar_file
 from ..services.errors import DomainError
 from ..services.scope import can_manage_org
 from ..templating import labels
+from ..urls import public_url
 from .auth import phone_asked, register_from, throttled, too_many
 from .loaders import visible_activity
 
@@ -156,6 +157,6 @@ def cancel(activity_id: int):
 def calendar(activity_id: int):
     """The activity as a calendar file for the phone's calendar."""
     activity = visible_activity(activity_id)
-    body = calendar_file([(activity, url_for(".show", activity_id=activity.id, _external=True))])
+    body = calendar_file([(activity, public_url(".show", activity_id=activity.id))])
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="activity-{activity.id}.ics"'})

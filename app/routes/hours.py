@@ -10,6 +10,7 @@ from ..forms import HoursForm, ReasonForm
 from ..services import posts, records
 from ..services.certificates import find_certificate, issue_certificate, qr_svg
 from ..timeutil import local_today
+from ..urls import public_url
 from .perform import perform
 from .loaders import own_record
 
@@ -68,7 +69,7 @@ def certificate(year: int):
     cert = issue_certificate(current_user, year, issuer)
     db.session.commit()
     items = [r for r in records.my_records(current_user, year) if r.status == "approved"]
-    url = url_for(".verify", number=cert.number, _external=True)
+    url = public_url(".verify", number=cert.number)
     return render_template("hours/certificate.html", cert=cert, items=items, qr=qr_svg(url), verify_url=url)
 
 
