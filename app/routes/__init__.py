@@ -4,10 +4,10 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from . import (account, activities, admin, admin_import, admin_people, auth, checkin, classes, hours, main,
-                   manage, manage_posts, notifications, posts, reports, review, roster, sheets)
+                   manage, manage_posts, notifications, posts, reports, review, roster, sharing, sheets)
 
     for module in (
-        main, auth, account, activities, checkin, classes, notifications, posts, hours, sheets,  # everyone
+        main, auth, account, activities, checkin, classes, notifications, posts, hours, sheets, sharing,  # everyone
         manage, manage_posts, roster, review, reports,  # organizers
         admin, admin_people, admin_import,  # administration
     ):
