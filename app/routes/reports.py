@@ -53,4 +53,5 @@ def export(org_id: int, fmt: str):
     period = asked_period()
     header, rows = report_service.report_table(org, period)
     filename = f"{org.name}-{period.start}-{period.end}"
-    return send_table(fmt, filename, header, rows, title=_("Report"))
+    heading = f"{org.name} · {_('Report')} · {period.start} – {period.end}"
+    return send_table(fmt, filename, header, rows, title=_("Report"), heading=heading)
