@@ -2,6 +2,7 @@
 the service certificate, drawn with Pillow in a CJK font."""
 import io
 import logging
+import os
 from functools import lru_cache
 from glob import glob
 
@@ -24,9 +25,11 @@ CERTIFICATE_SIZE = (1200, 850)
 
 @lru_cache(maxsize=4)
 def font_path(weight: str = "Regular", configured: str | None = None) -> str | None:
-    """The first CJK font file on this machine, or None."""
-    if configured:
+    """The configured font file, else the first CJK font file on this machine, or None."""
+    if configured and os.path.isfile(configured):
         return configured
+    if configured:
+        log.warning("FLASK_POSTER_FONT=%s is not a file; looking for a CJK font instead", configured)
     for pattern in FONT_GLOBS:
         found = sorted(glob(pattern.format(weight=weight), recursive=True))
         if found:

@@ -123,3 +123,11 @@ def test_activity_page_offers_the_link_to_copy_and_the_poster(client, org, make_
     page = client.get(f"/activities/{activity.id}").get_data(as_text=True)
     assert f'value="{PUBLIC}/activities/{activity.id}"' in page and "data-copy" in page
     assert f'href="/activities/{activity.id}/poster.png"' in page and "<script>" not in page
+
+
+def test_a_poster_font_setting_that_names_no_file_falls_back_to_the_cjk_font(app, client, org, make_activity, caplog):
+    app.config["POSTER_FONT"] = "/nonexistent/font.ttc"
+    assert poster_of(client, make_activity(org).id).status_code == 200
+    with app.app_context():
+        assert images.font(40).getmask("红").getbbox() is not None
+    assert "FLASK_POSTER_FONT=/nonexistent/font.ttc is not a file" in caplog.text
