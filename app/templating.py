@@ -49,6 +49,7 @@ def quick_periods(today: date | None = None) -> list[tuple[str, dict[str, str]]]
     """The periods an office asks for most, as (label, query parameters): this month, quarter and year."""
     today = today or local_today()
     quarter = (today.month - 1) // 3 * 3 + 1
+    # The first day after each period (its last day is the day before).
     ends = (date(today.year + (today.month == 12), today.month % 12 + 1, 1),
             date(today.year + (quarter == 10), (quarter + 2) % 12 + 1, 1), date(today.year + 1, 1, 1))
     starts = (today.replace(day=1), date(today.year, quarter, 1), date(today.year, 1, 1))

@@ -95,7 +95,8 @@ def certificate_image(year: int):
               _("Issued on: %(day)s", day=day(cert.issued_at)))
     png = draw_certificate(_("Volunteer service record certificate"), body, footer,
                            public_url(".verify", number=cert.number), _("Scan to verify"))
-    return Response(png, mimetype="image/png", headers={"Content-Disposition": content_disposition(f"{cert.number}.png")})
+    return Response(png, mimetype="image/png",
+                    headers={"Content-Disposition": content_disposition(f"{cert.number}.png")})
 
 
 @bp.get("/certificates/<number>")
