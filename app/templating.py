@@ -5,14 +5,15 @@ from functools import lru_cache
 
 from babel.dates import format_skeleton
 from flask import Flask, g, request
-from flask_babel import format_datetime, get_locale, get_translations
+from flask_babel import format_datetime, get_locale, get_translations, gettext as _
 from flask_login import current_user
 
 from .labels import labels
 from .models.base import utcnow
 from .models.user import mask_phone
 from .models.wish import mask_name
-from .timeutil import to_local
+from .timeutil import local_today, to_local
+from .urls import public_url
 
 
 def when(dt: datetime | None) -> str:
@@ -44,6 +45,19 @@ def day(value: datetime | date | None) -> str:
     if isinstance(value, datetime):
         value = to_local(value).date()
     return _skeleton("yMMMd", value, str(get_locale()))
+
+
+def quick_periods(today: date | None = None) -> list[tuple[str, dict[str, str]]]:
+    """The periods an office asks for most, as (label, query parameters): this month, quarter and year."""
+    today = today or local_today()
+    quarter = (today.month - 1) // 3 * 3 + 1
+    # The first day after each period (its last day is the day before).
+    ends = (date(today.year + (today.month == 12), today.month % 12 + 1, 1),
+            date(today.year + (quarter == 10), (quarter + 2) % 12 + 1, 1), date(today.year + 1, 1, 1))
+    starts = (today.replace(day=1), date(today.year, quarter, 1), date(today.year, 1, 1))
+    labels = (_("This month"), _("This quarter"), _("This year"))
+    return [(label, {"from": start.isoformat(), "to": date.fromordinal(end.toordinal() - 1).isoformat()})
+            for label, start, end in zip(labels, starts, ends)]
 
 
 def input_value(dt: datetime | None) -> str:
@@ -84,6 +98,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.tests.update(editable=editable, attendance_taken=attendance_taken, markable=markable)
     app.jinja_env.filters.update(when=when, when_range=when_range, day=day, input_value=input_value, input_date=input_date, hours=hours, masked=mask_phone, masked_name=mask_name,
                                  datetime_full=lambda dt: format_datetime(dt, "medium"))
+    # Addresses people copy or scan (the calendar feed, a share link) come from FLASK_PUBLIC_URL.
+    app.jinja_env.globals.update(public_url=public_url, quick_periods=quick_periods)
 
     def review_badge() -> int:
         """Hours waiting for the organizer's review: the count on the Review tab (one query, only where shown)."""

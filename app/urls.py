@@ -1,7 +1,7 @@
-"""URL helpers: only ever redirect to a path on this site; absolute addresses for texts and codes."""
+"""URL helpers: only ever redirect to a path on this site; absolute addresses for texts, codes and things people take away."""
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context, url_for
 
 from .textutil import has_control_characters
 
@@ -20,12 +20,14 @@ def safe_next(target: str | None) -> str | None:
 
 
 def public_url(endpoint: str, **values) -> str:
-    """The absolute address people reach a page at: PUBLIC_URL when set, else the request's own host.
+    """The absolute address of `endpoint` as people reach it: FLASK_PUBLIC_URL when set (behind a proxy the
+    request's host is often an internal one), else the request's own host.
 
     Without a request (`flask tick`) and without PUBLIC_URL it falls back to the address `make run` serves.
     """
-    base = current_app.config.get("PUBLIC_URL")
-    if not base:
-        base = request.host_url if has_request_context() else LOCAL_URL
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return base.rstrip("/") + path
+    base = (current_app.config.get("PUBLIC_URL") or "").strip().rstrip("/")
+    if has_request_context():
+        if not base:
+            return url_for(endpoint, **values, _external=True)
+        return base + url_for(endpoint, **values, _external=False)
+    return (base or LOCAL_URL.rstrip("/")) + current_app.url_map.bind("localhost").build(endpoint, values)

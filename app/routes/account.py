@@ -11,6 +11,7 @@ from ..forms import ChangePasswordForm, ChangePhoneForm, CloseAccountForm, Notic
 from ..forms_wishes import HomeGridForm
 from ..services import accounts, calendar, grids
 from ..services.accounts import PRIVACY_VERSION
+from ..urls import public_url
 from .perform import perform
 from .sign_in import account_page
 
@@ -103,7 +104,7 @@ def calendar_feed(token: str):
     user = calendar.user_by_calendar_token(token)
     if user is None:
         abort(404)
-    events = [(a, url_for("activities.show", activity_id=a.id, _external=True)) for a in calendar.feed_activities(user)]
+    events = [(a, public_url("activities.show", activity_id=a.id)) for a in calendar.feed_activities(user)]
     # The token is the only secret: no shared cache may keep a person's schedule.
     return Response(calendar.calendar_file(events, name=_("Hongxin activities")), mimetype="text/calendar",
                     headers={"Cache-Control": "private, no-store"})

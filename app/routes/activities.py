@@ -19,6 +19,7 @@ from ..models.base import utcnow
 from ..services.activities import ActivityFilter, list_changes_by_itself, visible_activities
 from ..services.calendar import calendar_file
 from ..services.scope import can_manage_org
+from ..urls import public_url
 from .perform import perform
 from .sign_in import phone_asked, registration_wait, throttled, welcome
 from .loaders import visible_activity
@@ -156,6 +157,6 @@ def cancel(activity_id: int):
 def calendar(activity_id: int):
     """The activity as a calendar file for the phone's calendar."""
     activity = visible_activity(activity_id)
-    body = calendar_file([(activity, url_for(".show", activity_id=activity.id, _external=True))])
+    body = calendar_file([(activity, public_url(".show", activity_id=activity.id))])
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="activity-{activity.id}.ics"'})

@@ -1,5 +1,5 @@
 """Check-in without an app: the organizer shows a changing QR code, members scan it."""
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -7,6 +7,7 @@ from ..htmx import wants_fragment
 from ..services import checkin
 from ..services.certificates import qr_svg
 from ..services.errors import DomainError
+from ..urls import public_url
 from .guards import organizer_required
 from .loaders import published_activity, scoped_activity
 from .perform import perform
@@ -21,7 +22,7 @@ def code(activity_id: int):
     activity = scoped_activity(activity_id)
     context = {"activity": activity, "open": checkin.is_open(activity), "qr": None}
     if context["open"]:
-        url = url_for(".confirm", activity_id=activity.id, code=checkin.current_code(activity.id), _external=True)
+        url = public_url(".confirm", activity_id=activity.id, code=checkin.current_code(activity.id))
         context.update(qr=qr_svg(url), url=url)
     return render_template("checkin/_qr.html" if wants_fragment() else "checkin/code.html", **context)
 

@@ -1,5 +1,5 @@
 """My service hours: the records, reporting hours by hand, corrections, the yearly certificate."""
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -9,7 +9,11 @@ from ..extensions import db
 from ..forms import HoursForm, ReasonForm
 from ..services import posts, records
 from ..services.certificates import find_certificate, issue_certificate, qr_svg
+from ..services.exports import content_disposition
+from ..services.images import draw_certificate
+from ..templating import day, hours as hours_text
 from ..timeutil import local_today
+from ..urls import public_url
 from .perform import perform
 from .loaders import own_record
 
@@ -57,19 +61,42 @@ def request_correction(record_id: int):
                                                        oob_flash=True))
 
 
-@bp.get("/me/hours/certificate/<int:year>")
-@login_required
-def certificate(year: int):
-    """The printable certificate of my approved hours in a year."""
+def _my_certificate(year: int):
+    """My certificate of `year`, issued anew only when my hours changed."""
     if not 2000 <= year <= local_today().year:
         abort(404)
     begin_write()  # printing is a GET that may write: take the write lock before reading the totals
     issuer = current_user.community or (current_user.branch.parent if current_user.branch else None)
     cert = issue_certificate(current_user, year, issuer)
     db.session.commit()
+    return cert
+
+
+@bp.get("/me/hours/certificate/<int:year>")
+@login_required
+def certificate(year: int):
+    """The printable certificate of my approved hours in a year."""
+    cert = _my_certificate(year)
     items = [r for r in records.my_records(current_user, year) if r.status == "approved"]
-    url = url_for(".verify", number=cert.number, _external=True)
+    url = public_url(".verify", number=cert.number)
     return render_template("hours/certificate.html", cert=cert, items=items, qr=qr_svg(url), verify_url=url)
+
+
+@bp.get("/me/hours/certificate/<int:year>.png")
+@login_required
+def certificate_image(year: int):
+    """The same certificate as a picture, to save on the phone and forward."""
+    cert = _my_certificate(year)
+    body = _("This certifies that %(name)s (%(branch)s) did %(hours)s hours of volunteer service in %(year)d, "
+             "in %(count)d records.", name=cert.user.name, branch=cert.branch_name or _("no branch"),
+             hours=hours_text(cert.total_hours), year=cert.year, count=cert.record_count)
+    footer = (_("Issued by: %(org)s", org=cert.issuing_org.name if cert.issuing_org else _("Hongxin")),
+              _("Certificate number: %(number)s", number=cert.number),
+              _("Issued on: %(day)s", day=day(cert.issued_at)))
+    png = draw_certificate(_("Volunteer service record certificate"), body, footer,
+                           public_url(".verify", number=cert.number), _("Scan to verify"))
+    return Response(png, mimetype="image/png",
+                    headers={"Content-Disposition": content_disposition(f"{cert.number}.png")})
 
 
 @bp.get("/certificates/<number>")

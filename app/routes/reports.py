@@ -56,7 +56,8 @@ def export(org_id: int, fmt: str):
     period = asked_period()
     header, rows = report_service.report_table(org, period)
     filename = f"{org.name}-{period.start}-{period.end}"
-    return send_table(fmt, filename, header, rows, title=_("Report"))
+    heading = f"{org.name} · {_('Report')} · {period.start} – {period.end}"
+    return send_table(fmt, filename, header, rows, title=_("Report"), heading=heading)
 
 
 @bp.get("/orgs/<int:org_id>/cases")
@@ -77,4 +78,5 @@ def cases_export(org_id: int, fmt: str):
     org = scoped_org(org_id)
     period = asked_period()
     header, rows = reports_cases.case_table(org, period, CATEGORY_LABELS)
-    return send_table(fmt, f"{org.name}-{_('Cases')}-{period.start}-{period.end}", header, rows, title=_("Cases"))
+    return send_table(fmt, f"{org.name}-{_('Cases')}-{period.start}-{period.end}", header, rows, title=_("Cases"),
+                      heading=f"{org.name} · {_('Cases')} · {period.start} – {period.end}")

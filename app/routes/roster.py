@@ -101,7 +101,8 @@ def export(activity_id: int, fmt: str):
     header = [_("Name"), _("Mobile number"), _("Status"), _("Attendance"), _("Signed up at")]
     rows = [[s.name, s.phone, str(SIGNUP_STATUS_LABELS[s.status]), str(ATTENDANCE_LABELS[s.attendance]),
              to_local(s.created_at).strftime("%Y-%m-%d %H:%M")] for s in roster.roster_rows(activity.id)]
-    return send_table(fmt, f"{activity.title}-{_('Roster')}", header, rows, title=_("Roster"))
+    heading = f"{_('Roster')} · {activity.title} · {to_local(activity.starts_at):%Y-%m-%d %H:%M}"
+    return send_table(fmt, f"{activity.title}-{_('Roster')}", header, rows, title=_("Roster"), heading=heading)
 
 
 @bp.get("/<int:activity_id>/sign-in-sheet")

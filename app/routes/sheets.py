@@ -38,4 +38,5 @@ def export(user_id: int, fmt: str):
     header = [_("Date"), _("Source"), _("Service"), _("Place"), _("Hours")]
     rows = [[r.served_on.isoformat(), str(SOURCE_LABELS[r.source]), r.content, r.place, r.hours] for r in sheet.records]
     rows.append([_("Total"), "", "", "", sheet.total_hours])
-    return send_table(fmt, f"{sheet.member.name}-{sheet.quarter.code}", header, rows, title=sheet.quarter.code)
+    return send_table(fmt, f"{sheet.member.name}-{sheet.quarter.code}", header, rows, title=sheet.quarter.code,
+                      heading=f"{_('Service sheet')} · {sheet.member.name} · {sheet.quarter.code}")

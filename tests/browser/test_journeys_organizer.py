@@ -149,8 +149,8 @@ def test_organizer_downloads_the_community_report_as_excel(new_page, live_server
     assert download.suggested_filename.startswith("西苑社区-") and download.suggested_filename.endswith(".xlsx")
     sheet = load_workbook(BytesIO(open(download.path(), "rb").read())).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows[0] == ["组织", "组织类型", "党员数", "有服务时长的党员数", "时长（小时）", "活动"], rows[0]
-    by_org = {r[0]: r for r in rows[1:]}
+    assert rows[1] == ["组织", "组织类型", "党员数", "有服务时长的党员数", "时长（小时）", "活动"], rows[1]
+    by_org = {r[0]: r for r in rows[2:]}
     for name, hours in shown.items():
         assert Decimal(str(by_org[name][4])) == Decimal(hours), f"{name}: the page says {hours}, Excel {by_org[name]}"
     assert rows[-1][0] == "合计"

@@ -159,7 +159,7 @@ def test_csv_and_xlsx_hold_the_same_rows(client, login, people, community, add_r
     xlsx = client.get(f"{base}.xlsx", query_string={"from": "2021-01-01", "to": "2030-12-31"})
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     assert [["" if v is None else f"{Decimal(str(v)).normalize():f}" if isinstance(v, (int, float)) else v for v in row]
-            for row in sheet.iter_rows(values_only=True)] == rows
+            for row in sheet.iter_rows(min_row=2, values_only=True)] == rows
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
 
 
@@ -196,6 +196,29 @@ def test_queries_per_page_do_not_grow_with_the_data(client, login, community, ma
         assert client.get(url).status_code == 200
         counts.append(len(queries))
     # 3 for every page (the user, their grants, the unread badge), then the report's own: the org, the
-    # breadcrumb, one per table (children or members, totals, months, kinds); the tree is one query.
-    expected = {"index": 5, "street": 8, "community": 8, "branch": 9, "csv": 6}[page]
+    # breadcrumb, one per table (children or members, totals, months, kinds); the tree is one query. The
+    # index shows the management tabs, whose Review badge is one count.
+    expected = {"index": 6, "street": 8, "community": 8, "branch": 9, "csv": 6}[page]
     assert counts == [expected, expected]
+
+
+@pytest.mark.parametrize("today, month, quarter", [
+    ("2026-12-05", ("2026-12-01", "2026-12-31"), ("2026-10-01", "2026-12-31")),
+    ("2026-01-01", ("2026-01-01", "2026-01-31"), ("2026-01-01", "2026-03-31")),
+    ("2028-02-29", ("2028-02-01", "2028-02-29"), ("2028-01-01", "2028-03-31")),
+    ("2026-09-30", ("2026-09-01", "2026-09-30"), ("2026-07-01", "2026-09-30")),
+])
+def test_quick_periods_are_this_month_quarter_and_year(app, today, month, quarter):
+    from datetime import date
+
+    from app.templating import quick_periods
+    with app.test_request_context():
+        periods = [(args["from"], args["to"]) for _label, args in quick_periods(date.fromisoformat(today))]
+    assert periods == [month, quarter, (f"{today[:4]}-01-01", f"{today[:4]}-12-31")]
+
+
+def test_reports_index_offers_quick_periods_and_the_management_tabs(client, login, people):
+    login(people["organizer"])
+    page = client.get("/reports").get_data(as_text=True)
+    assert 'class="subnav"' in page and 'class="quick-periods' in page
+    assert page.count('aria-current="true"') == 1  # the default period is this year

@@ -44,7 +44,7 @@ def test_organizer_in_scope_exports_the_sheet(client, member, community, make_us
     assert client.get(f"/reports/members/{member.id}/service-sheet?quarter=2026Q4").status_code == 200
     xlsx = client.get(f"/reports/members/{member.id}/service-sheet.xlsx?quarter=2026Q4")
     rows = list(load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(values_only=True))
-    assert rows[0][0] == "日期" and len(rows) == 4 and rows[-1][-1] in (3.5, "3.5")
+    assert rows[1][0] == "日期" and len(rows) == 5 and rows[-1][-1] in (3.5, "3.5")
 
 
 def test_sheet_out_of_scope_is_404(client, member, make_org, make_user, login):

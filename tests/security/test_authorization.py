@@ -46,6 +46,7 @@ MATRIX = {
     "GET /activities": (everyone(200), None),
     "GET /activities/<int:activity_id>": (everyone(200), None),
     "GET /activities/<int:activity_id>.ics": (everyone(200), None),
+    "GET /activities/<int:activity_id>/poster.png": (everyone(200), None),
     "POST /activities/<int:activity_id>/cancel": (signed_in(303), None),
     "POST /activities/<int:activity_id>/signup": (signed_in(303), None),
     "GET /certificates/<number>": (everyone(200), None),
@@ -77,6 +78,7 @@ MATRIX = {
     "GET /me/hours": (signed_in(200), None),
     "POST /me/hours": (signed_in(303), hours_form),
     "GET /me/hours/certificate/<int:year>": (signed_in(200), None),
+    "GET /me/hours/certificate/<int:year>.png": (signed_in(200), None),
     # Only one's own records: the record belongs to the member.
     "POST /me/hours/<int:record_id>/correction": (signed_in(404, member=303), lambda w: {"reason": "时长记错了"}),
     "GET /posts": (everyone(200), None),
@@ -260,6 +262,7 @@ def test_a_draft_is_404_outside_the_organizers_scope(app, world, role):
     expected = 200 if role in ("organizer_in", "admin") else 404
     assert client.get(f"/activities/{world.draft_id}").status_code == expected
     assert client.get(f"/activities/{world.draft_id}.ics").status_code == expected
+    assert client.get(f"/activities/{world.draft_id}/poster.png").status_code == expected
     if role != "anonymous":
         assert client.post(f"/activities/{world.draft_id}/signup").status_code in ((303,) if expected == 200 else (404,))
 

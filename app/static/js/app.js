@@ -12,3 +12,18 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+/* The "copy link" button of an activity (<button data-copy="input id" data-copied="message">). WeChat's
+   browser may refuse the Clipboard API, so the input is selected as well: a long press then copies it. */
+document.addEventListener("click", function (event) {
+  var button = event.target instanceof Element && event.target.closest("[data-copy]");
+  if (!button) return;
+  var input = document.getElementById(button.dataset.copy);
+  var status = document.querySelector("[data-copy-status]");
+  input.select();
+  function done() { if (status) status.textContent = button.dataset.copied; }
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(input.value).then(done, function () {});
+  } else if (document.execCommand && document.execCommand("copy")) {
+    done();
+  }
+});
