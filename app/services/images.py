@@ -45,7 +45,9 @@ def _font(size: int, bold: bool, configured: str | None) -> ImageFont.FreeTypeFo
         log.warning("No CJK font found (install fonts-noto-cjk or set FLASK_POSTER_FONT); Chinese text will not show")
         return ImageFont.load_default(size)
     index = SC_FACE if path.endswith(".ttc") and "NotoSansCJK" in path else 0
-    return ImageFont.truetype(path, size, index=index)
+    # The basic layout: Chinese needs no shaping, and raqm failed outright on some saved titles
+    # (tests/security/test_xss.py's payloads gave a 500 on the poster).
+    return ImageFont.truetype(path, size, index=index, layout_engine=ImageFont.Layout.BASIC)
 
 
 def font(size: int, bold: bool = False):

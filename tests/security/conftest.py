@@ -371,6 +371,7 @@ FORMS = {
     "/manage/activities/new": ("organizer_in", activity_form),
     "/manage/activities/<int:activity_id>/edit": ("organizer_in", activity_form),
     "/manage/activities/<int:activity_id>/cancel": ("organizer_in", lambda w: {}),
+    "/manage/activities/<int:activity_id>/allocate": ("organizer_in", lambda w: {}),
     "/manage/activities/<int:activity_id>/attendance": (
         "organizer_in", lambda w: {"user_id": str(w.users["member"]), "attended": "yes"}),
     "/manage/posts/new": ("organizer_in", post_form),
