@@ -35,6 +35,16 @@ def overdue(now: datetime):
                and_(Case.status.in_(IN_HAND), Case.resolve_due < now))
 
 
+def waiting_on(user: User):
+    """SQL condition on Case: cases at a level where the person acts: a grid worker's grids at level
+    `grid`, an organizer's communities at any level (all, for admins). The desk counts these."""
+    if user.is_admin:
+        return true()
+    grids = grid_worker_grids(user)
+    in_scope = Case.community_id.in_(select(Org.id).where(org_in_scope(user))) if managed_paths(user) != [] else false()
+    return or_(in_scope, and_(Case.level == "grid", Case.grid_id.in_(grids))) if grids else in_scope
+
+
 def handled_by(user: User):
     """SQL condition on Case: the cases of the grids and communities the person handles (all, for admins)."""
     return true() if user.is_admin else _handled(user)

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Activity, Case, Grid, ServiceRecord, User
 from ..models.base import utcnow
 from ..timeutil import from_local, local_today
-from .case_lists import handled_by, overdue
+from .case_lists import overdue, waiting_on
 from .scope import activity_in_scope, grid_in_scope, record_in_scope
 from .wishes import count_to_approve
 
@@ -36,17 +36,17 @@ def count_approvals(user: User) -> int:
 
 
 def count_cases(user: User) -> int:
-    """Cases of the grids and communities the person handles, reported and not yet accepted."""
+    """Cases waiting at a level where the person acts, reported and not yet accepted."""
     if not user.is_authenticated:
         return 0
-    return db.session.scalar(select(func.count(Case.id)).where(handled_by(user), Case.status == "reported"))
+    return db.session.scalar(select(func.count(Case.id)).where(waiting_on(user), Case.status == "reported"))
 
 
 def count_overdue(user: User) -> int:
-    """Cases the person handles whose deadline (to accept or to resolve) has passed."""
+    """Cases at a level where the person acts whose deadline (to accept or to resolve) has passed."""
     if not user.is_authenticated:
         return 0
-    return db.session.scalar(select(func.count(Case.id)).where(handled_by(user), overdue(utcnow())))
+    return db.session.scalar(select(func.count(Case.id)).where(waiting_on(user), overdue(utcnow())))
 
 
 def count_wishes(user: User) -> int:

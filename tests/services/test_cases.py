@@ -344,3 +344,14 @@ def test_case_hours_roll_up_with_the_others_once_approved(town):
     result = reports.org_report(db.session.get(Org, town.community.id), Period(day, day))
     assert result.totals.hours == Decimal("2.5")
     assert ("case", Decimal("2.5"), 1) in [tuple(k) for k in result.kinds]
+
+
+def test_the_desk_counts_a_case_for_whoever_acts_at_its_level(town):
+    from app.services import desk
+
+    case_id = report(town)
+    counts = lambda who: desk.count_cases(town.get(getattr(town, who)))  # noqa: E731
+    assert (counts("worker"), counts("organizer"), counts("outsider")) == (1, 1, 0)
+    step(cases.escalate_case, town.worker, case_id, "需要社区协调物业", now=T0 + timedelta(hours=1))
+    # With the community now: no longer waiting on the grid worker's desk.
+    assert (counts("worker"), counts("organizer"), counts("outsider")) == (0, 1, 0)
