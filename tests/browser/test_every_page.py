@@ -21,10 +21,10 @@ from sqlalchemy import String, Text, select
 from app.extensions import db
 from app.models import Activity, Case, Grid, Org, ServicePost, ServiceRecord, User, Wish
 from app.models.base import utcnow
-from app.models.wish import mask_name
+from app.models.wish import mask_name as mask_wish_name
 from app.services import allocation, checkin, classes, imports, records, roster, signups
 from app.services.certificates import issue_certificate
-from app.services.points import mask_name
+from app.services.points import mask_name as mask_points_name
 from app.services.reminders import reminder_token
 from app.timeutil import local_today
 
@@ -170,8 +170,8 @@ def _user_data() -> list[str]:
     names = db.session.scalars(select(User.name)).all()
     found.update(n[:1] + "*" * (len(n) - 1) for n in names if n)  # names masked on a certificate check
     # …and on the wish wall, a wish entered for someone by the name given for them
-    found.update(mask_name(n) for n in db.session.scalars(select(Wish.for_name)) if n)
-    found.update(mask_name(n) for n in names if n)  # and on a 公示 list of points
+    found.update(mask_wish_name(n) for n in db.session.scalars(select(Wish.for_name)) if n)
+    found.update(mask_points_name(n) for n in names if n)  # and on a 公示 list of points
     return sorted(found, key=len, reverse=True)
 
 
