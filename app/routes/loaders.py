@@ -64,3 +64,15 @@ def own_record(record_id: int) -> ServiceRecord:
     """One of my own service records."""
     return db.one_or_404(select(ServiceRecord).where(ServiceRecord.id == record_id,
                                                      ServiceRecord.user_id == current_user.id))
+
+
+def scoped_record_ids(record_ids: list[int]) -> list[int]:
+    """Several records the organizer may review: 404 when any one of them is not (nothing is done then)."""
+    if any(not 0 < i < 2**31 for i in record_ids):
+        abort(404)
+    ids = set(record_ids)
+    found = set(db.session.scalars(select(ServiceRecord.id).where(ServiceRecord.id.in_(ids),
+                                                                   record_in_scope(current_user))))
+    if found != ids:
+        abort(404)
+    return sorted(ids)

@@ -9,12 +9,13 @@ from ..extensions import db
 from ..htmx import wants_fragment
 from ..forms import ATTENDANCE_LABELS, SIGNUP_STATUS_LABELS, MessageForm, WalkInForm
 from ..services import records, roster
-from ..services.errors import DomainError
+from ..services.errors import DomainError, NothingChosen
 from ..services.exports import send_table
 from ..timeutil import to_local
 from ..templating import labels
 from .guards import organizer_required
 from .loaders import scoped_activity
+from .perform import perform
 
 bp = Blueprint("roster", __name__, url_prefix="/manage/activities")
 SHEET_ROWS = 25
@@ -26,7 +27,7 @@ def marking(activity_id: int) -> dict:
     return {"url": url_for(".attendance", activity_id=activity_id), "csrf": generate_csrf(),
             "choices": (("yes", _("Attended"), "attended"), ("no", _("Absent"), "absent")),
             "statuses": tables["signup_status_labels"], "attendance": tables["attendance_labels"],
-            "walk_in": _("walk-in beyond capacity")}
+            "walk_in": _("walk-in beyond capacity"), "choose": _("Choose")}
 
 
 @bp.get("/<int:activity_id>/roster")
@@ -45,6 +46,8 @@ def show(activity_id: int):
 def attendance(activity_id: int):
     """Mark one person attended (credits the hours) or absent (removes them)."""
     activity = scoped_activity(activity_id)
+    if request.form.get("all") == "y" or len(request.form.getlist("user_id")) > 1:
+        return _mark_many(activity)
     user_id = request.form.get("user_id", type=int)
     attended = request.form.get("attended")
     try:
@@ -67,6 +70,24 @@ def attendance(activity_id: int):
     return redirect(url_for(".show", activity_id=activity.id), 303)
 
 
+def _mark_many(activity):
+    """Everyone confirmed and unmarked (`all` = `y`, attended only), or the chosen people, in one transaction."""
+    attended = request.form.get("attended")
+    everyone = request.form.get("all") == "y"
+    ids = request.form.getlist("user_id", type=int)
+
+    def mark():
+        if attended not in ("yes", "no") or (everyone and attended != "yes"):
+            raise DomainError(_("Choose a person and attended or absent."))
+        if any(not 0 < i < 2**31 for i in ids):
+            raise NothingChosen()
+        return records.mark_attendance_many(current_user, activity.id, None if everyone else ids, attended == "yes")
+
+    return perform(mark, lambda n: _("%(n)d people marked %(state)s.", n=n,
+                                     state=_("attended") if attended == "yes" else _("absent")),
+                   url_for(".show", activity_id=activity.id))
+
+
 @bp.post("/<int:activity_id>/walk-ins")
 @organizer_required
 def add_walk_in(activity_id: int):
@@ -77,13 +98,15 @@ def add_walk_in(activity_id: int):
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for(".show", activity_id=activity.id), 303)
     try:
-        signup = roster.add_walk_in(current_user, activity.id, form.phone.data, form.name.data or "")
+        signup = roster.add_walk_in(current_user, activity.id, form.phone.data, form.name.data or "",
+                                   form.present.data)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
         flash(_("%(name)s is confirmed.", name=signup.user.name) + (
+            " " + _("Marked as attended.") if signup.attendance == "attended" else "") + (
             " " + _("This is beyond capacity and has been recorded.") if signup.walk_in else ""), "success")
     return redirect(url_for(".show", activity_id=activity.id), 303)
 

@@ -157,3 +157,7 @@ class CheckinNotConfirmed(DomainError):
 class SessionOutOfOrder(DomainError):
     message = _l("A session must end after it starts.")
 
+
+
+class NothingChosen(DomainError):
+    message = _l("Choose at least one person or record first (at most 500).")

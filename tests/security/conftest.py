@@ -319,6 +319,7 @@ FORMS = {
     "/manage/posts/new": ("organizer_in", post_form),
     "/manage/posts/<int:post_id>/edit": ("organizer_in", post_form),
     "/manage/hours/<int:record_id>/approve": ("organizer_in", lambda w: {}),
+    "/manage/hours/approve": ("organizer_in", lambda w: {"record_id": str(w.record_id)}),
     "/manage/hours/<int:record_id>/reject": ("organizer_in", lambda w: {"reason": "没有记录"}),
     "/manage/hours/<int:record_id>/correct": ("organizer_in", lambda w: {"hours": "1.5"}),
     "/activities/<int:activity_id>/checkin/<code>": ("member", lambda w: {}),

@@ -91,6 +91,8 @@ MATRIX = {
     "POST /manage/posts/<int:post_id>/edit": (organizers(303, 404), post_form),
     "GET /manage/hours": (organizers(200, 200), None),
     "POST /manage/hours/<int:record_id>/approve": (organizers(303, 404), None),
+    # Several records at once: one out of scope refuses the lot with 404.
+    "POST /manage/hours/approve": (organizers(303, 404), lambda w: {"record_id": str(w.record_id)}),
     "POST /manage/hours/<int:record_id>/reject": (organizers(303, 404), lambda w: {"reason": "没有记录"}),
     "POST /manage/hours/<int:record_id>/correct": (organizers(303, 404), lambda w: {"hours": ""}),
     "GET /reports": (organizers(200, 200), None),
