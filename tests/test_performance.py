@@ -26,6 +26,7 @@ PINNED = {
     "my hours": 6,
     "roster": 6,  # the people as plain columns, without their role grants
     "approval queue": 4,
+    "people": 7,  # the branches for the filter, the count, one page of 50 with their branches (LIMIT 50)
     "street report": 8,
     "street report XLSX": 6,
 }
@@ -163,6 +164,13 @@ def test_organizer_pages_queries_stay_constant(client, login, world, make_activi
     add["records"](3, [world["branch"]], status="pending")
     grows_not(sent, lambda: client.get("/manage/hours"),
               lambda: add["records"](27, [world["branch"], world["other_branch"]], status="pending"), "approval queue")
+
+
+def test_people_page_queries_stay_constant(client, login, world, add, sent):
+    login(world["organizer"])
+    add["records"](3, [world["branch"]])
+    grows_not(sent, lambda: client.get("/admin/people?type=community"),
+              lambda: add["records"](60, [world["branch"], world["other_branch"]]), "people")
 
 
 def test_street_report_queries_stay_constant(app, client, login, world, add, sent):

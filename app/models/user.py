@@ -4,11 +4,12 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash
 
 from ..extensions import db
 from ..services.passwords import hash_password
+from ..services.pinyin import name_key
 from .base import utcnow
 from .org import Grid, Org
 
@@ -30,6 +31,11 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(11), unique=True)
     name: Mapped[str] = mapped_column(String(50))
+    # The name in pinyin ("zhang san"), kept with every change of the name (see set_name_key): lists
+    # of people page by ORDER BY on it, never by sorting thousands of names in Python.
+    name_pinyin: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
+    # 工作单位: where an in-service member works (their branch is there; they serve where they live).
+    employer: Mapped[str] = mapped_column(String(100), default="", server_default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     # None: a resident who is not a party member.
     member_type: Mapped[str | None] = mapped_column(String(20))
@@ -62,6 +68,12 @@ class User(UserMixin, db.Model):
     grants: Mapped[list["RoleGrant"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    @validates("name")
+    def set_name_key(self, _key: str, name: str) -> str:
+        """Every way a name is set (registration, import, walk-in, closing) keeps its sort key."""
+        self.name_pinyin = name_key(name)
+        return name
 
     @property
     def is_active(self) -> bool:
