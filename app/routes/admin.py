@@ -22,8 +22,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 
-def apply_form(form, field: str, action, done: str, back):
-    """Validate, run the service and commit; a refusal becomes an error on `field` (None is returned)."""
+def apply_form(form, field: str, action, done, back):
+    """Validate, run the service and commit; a refusal becomes an error on `field` (None is returned).
+    `done` is the message, or a function of the result giving it or a (message, category) pair."""
     if form.validate_on_submit():
         try:
             result = action()
@@ -32,7 +33,8 @@ def apply_form(form, field: str, action, done: str, back):
             db.session.rollback()
             getattr(form, field).errors = [*getattr(form, field).errors, str(exc)]
         else:
-            flash(done, "success")
+            message = done(result) if callable(done) else done
+            flash(*(message if isinstance(message, tuple) else (message, "success")))
             return redirect(back(result) if callable(back) else back, 303)
     return None
 

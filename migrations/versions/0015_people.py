@@ -5,7 +5,9 @@ Revises: 0009
 
 `/admin/people` pages through thousands of people by ORDER BY users.name_pinyin (set from the name
 by the model on every change; backfilled here); an import may give a person's employer (工作单位);
-a community evaluates the quarterly sheet of each in-service member who reported to it (双报到).
+a community evaluates the quarterly sheet of each in-service member who reported to it (双报到);
+an uploaded roster whose columns could not be found is kept (import_jobs.source) until the organizer
+says which column is which, so they need not choose the file again.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -58,9 +60,13 @@ def upgrade():
         sa.UniqueConstraint("user_id", "org_id", "quarter", name="uq_sheet_evaluations_user_org_quarter"),
     )
     op.create_index(op.f("ix_sheet_evaluations_user_id"), "sheet_evaluations", ["user_id"], unique=False)
+    with op.batch_alter_table("import_jobs") as batch_op:
+        batch_op.add_column(sa.Column("source", sa.LargeBinary(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("import_jobs") as batch_op:
+        batch_op.drop_column("source")
     op.drop_index(op.f("ix_sheet_evaluations_user_id"), table_name="sheet_evaluations")
     op.drop_table("sheet_evaluations")
     with op.batch_alter_table("users") as batch_op:

@@ -331,6 +331,7 @@ FORMS = {
     "/admin/grids/<int:grid_id>/rename": ("organizer_in", lambda w: {f"grid{w.grid_id}-name": "第二网格"}),
     "/admin/import": ("organizer_in", lambda w: {"file": ROSTER}),
     "/admin/import/<int:job_id>/step": ("organizer_in", lambda w: {}),
+    "/admin/import/<int:job_id>/columns": ("organizer_in", lambda w: {"name": "0", "phone": "1"}),
     "/admin/orgs": ("organizer_in", lambda w: {"name": "第三党支部", "kind": "branch",
                                                "parent_id": str(w.orgs["西苑社区"])}),
     "/admin/orgs/<int:org_id>/grants": ("organizer_in", lambda w: {"grant-phone": "13900000001",

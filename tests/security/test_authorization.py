@@ -146,6 +146,10 @@ MATRIX = {
     # An import job is seen and run only by the organizer who uploaded it (not even by an admin).
     "GET /admin/import/<int:job_id>": ({**organizers(200, 404), "admin": 404}, None),
     "POST /admin/import/<int:job_id>/step": ({**organizers(303, 404), "admin": 404}, None),
+    # The columns of a kept file: only its uploader (a job already read is refused with a flash).
+    "POST /admin/import/<int:job_id>/columns": ({**organizers(303, 404), "admin": 404},
+                                                lambda w: {"name": "0", "phone": "1"}),
+    "GET /admin/import/template.xlsx": (organizers(200, 200), None),
 }
 # Actions that use up their object (a revoked grant, an org name taken): each role gets a fresh world.
 FRESH_PER_ROLE = {"POST /admin/grants/<int:grant_id>/revoke", "POST /admin/orgs", "POST /admin/orgs/<int:org_id>/grants",
