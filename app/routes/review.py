@@ -19,7 +19,7 @@ def shared() -> dict:
     tables = labels(str(get_locale()))
     return {"base": url_for(".queue"), "csrf": generate_csrf(), "h": _("h"), "statuses": tables["record_status_labels"],
             "sources": tables["source_labels"], "approve": _("Approve"), "reject": _("Reject"), "reason": _("Reason"),
-            "reason_placeholder": _("Reason for rejecting"), "choose": _("Choose")}
+            "reason_placeholder": _("Reason for rejecting"), "choose": _("Choose"), "post": _("Post: ")}
 
 
 @bp.get("")

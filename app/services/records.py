@@ -6,10 +6,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import Row, delete, extract, func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
-from ..models import Activity, Org, ServiceRecord, Signup, User
+from ..models import Activity, Org, ServicePost, ServiceRecord, Signup, User
 from ..models.base import utcnow
 from ..timeutil import FIRST_DAY, local_date, local_today
 from .activities import check_marking
@@ -225,18 +225,26 @@ def resolve_correction(actor: User, record: ServiceRecord, hours: Decimal | None
 def my_records(user: User, year: int) -> list[ServiceRecord]:
     """A person's records of one year, newest first."""
     return list(db.session.scalars(
-        select(ServiceRecord).where(ServiceRecord.user_id == user.id, extract("year", ServiceRecord.served_on) == year)
+        select(ServiceRecord).options(joinedload(ServiceRecord.post))
+        .where(ServiceRecord.user_id == user.id, extract("year", ServiceRecord.served_on) == year)
         .order_by(ServiceRecord.served_on.desc(), ServiceRecord.id.desc())
     ))
 
 
 def yearly_totals(user: User) -> list[tuple[int, Decimal]]:
     """Approved hours per year, newest year first."""
+    return hour_totals(user)[0]
+
+
+def hour_totals(user: User) -> tuple[list[tuple[int, Decimal]], Decimal]:
+    """Approved hours per year (newest first) and the hours still waiting for review, in one query."""
     year = extract("year", ServiceRecord.served_on)
-    return [(int(y), h) for y, h in db.session.execute(
-        select(year, func.sum(ServiceRecord.hours)).where(ServiceRecord.user_id == user.id,
-                                                          ServiceRecord.status == "approved")
-        .group_by(year).order_by(year.desc()))]
+    rows = db.session.execute(
+        select(year, ServiceRecord.status, func.sum(ServiceRecord.hours))
+        .where(ServiceRecord.user_id == user.id, ServiceRecord.status.in_(("approved", "pending")))
+        .group_by(year, ServiceRecord.status).order_by(year.desc())).all()
+    return ([(int(y), h) for y, status, h in rows if status == "approved"],
+            sum((h for _y, status, h in rows if status == "pending"), Decimal("0")))
 
 
 def review_rows(reviewer: User, record_id: int | None = None, limit: int = 100) -> list[Row]:
@@ -246,8 +254,9 @@ def review_rows(reviewer: User, record_id: int | None = None, limit: int = 100) 
     branch = aliased(Org)
     stmt = (select(ServiceRecord.id, ServiceRecord.status, ServiceRecord.hours, ServiceRecord.served_on,
                    ServiceRecord.source, ServiceRecord.content, ServiceRecord.correction_request,
-                   User.name.label("user_name"), branch.name.label("branch_name"))
+                   User.name.label("user_name"), branch.name.label("branch_name"), ServicePost.title.label("post_title"))
             .join(User, User.id == ServiceRecord.user_id).outerjoin(branch, branch.id == ServiceRecord.branch_id)
+            .outerjoin(ServicePost, ServicePost.id == ServiceRecord.post_id)
             .where(record_in_scope(reviewer)))
     if record_id is not None:
         return list(db.session.execute(stmt.where(ServiceRecord.id == record_id)))
