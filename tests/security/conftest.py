@@ -332,6 +332,8 @@ FORMS = {
     "/admin/import": ("organizer_in", lambda w: {"file": ROSTER}),
     "/admin/import/<int:job_id>/step": ("organizer_in", lambda w: {}),
     "/admin/import/<int:job_id>/columns": ("organizer_in", lambda w: {"name": "0", "phone": "1"}),
+    "/reports/members/<int:user_id>/service-sheet/evaluation": (
+        "organizer_in", lambda w: {"quarter": "2026Q1", "rating": "good", "comment": "按时参加"}),
     "/admin/orgs": ("organizer_in", lambda w: {"name": "第三党支部", "kind": "branch",
                                                "parent_id": str(w.orgs["西苑社区"])}),
     "/admin/orgs/<int:org_id>/grants": ("organizer_in", lambda w: {"grant-phone": "13900000001",

@@ -150,6 +150,11 @@ MATRIX = {
     "POST /admin/import/<int:job_id>/columns": ({**organizers(303, 404), "admin": 404},
                                                 lambda w: {"name": "0", "phone": "1"}),
     "GET /admin/import/template.xlsx": (organizers(200, 200), None),
+    # 双报到: the in-service members of my communities; the evaluation of a member in scope (refused with a
+    # flash when the organizer is not of the member's home community or the member is not in service).
+    "GET /manage/in-service": (organizers(200, 200), None),
+    "POST /reports/members/<int:user_id>/service-sheet/evaluation": (
+        organizers(303, 404), lambda w: {"quarter": "2026Q1", "rating": "good", "comment": "按时参加"}),
 }
 # Actions that use up their object (a revoked grant, an org name taken): each role gets a fresh world.
 FRESH_PER_ROLE = {"POST /admin/grants/<int:grant_id>/revoke", "POST /admin/orgs", "POST /admin/orgs/<int:org_id>/grants",
