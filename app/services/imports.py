@@ -274,6 +274,7 @@ def check_rows(actor: User, raw: list[dict]) -> list[dict]:
     first_line: dict[str, int] = {}
     rows = []
     for r in raw:
+        r = {**dict.fromkeys(HEADERS, ""), **r}  # a column the file does not have reads as empty
         problems = []
         phone = normalize_phone(r["phone"])
         if not r["name"]:
