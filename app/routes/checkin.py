@@ -1,10 +1,10 @@
 """Check-in without an app: the organizer shows a changing QR code, members scan it."""
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..htmx import wants_fragment
+from ..htmx import leave_to, wants_fragment
 from ..models import Activity
 from ..services import checkin
 from ..services.certificates import qr_svg
@@ -35,15 +35,18 @@ def _activity(activity_id: int) -> Activity:
 
 
 @bp.get("/activities/<int:activity_id>/checkin/<code>")
-@login_required
 def confirm(activity_id: int, code: str):
-    """After scanning: one tap to check in (a GET never changes anything)."""
+    """After scanning: one tap to check in (a GET never changes anything). Signed out, a good code
+    sends the person to sign in and back, with a token that keeps the code good for that long."""
     activity = _activity(activity_id)
-    error = None
+    error, scanned = None, request.args.get("t")
     try:
-        checkin.verify_code(activity, code)
+        checkin.verify_code(activity, code, scanned=scanned)
     except DomainError as exc:
         error = str(exc)
+    if error is None and not current_user.is_authenticated:
+        back = url_for(".confirm", activity_id=activity.id, code=code, t=checkin.scan_token(activity.id, code))
+        return leave_to(url_for("auth.login", next=back))
     return render_template("checkin/confirm.html", activity=activity, code=code, error=error), 200 if error is None else 409
 
 
@@ -53,7 +56,7 @@ def check_in(activity_id: int, code: str):
     """Check the signed-in person in as attended."""
     activity = _activity(activity_id)
     try:
-        checkin.check_in(current_user, activity, code)
+        checkin.check_in(current_user, activity, code, scanned=request.args.get("t"))
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
