@@ -49,7 +49,7 @@ PAGES = {
         "/activities/{reading3}", "/activities/{meeting}", "/notifications", "/posts", "/posts/{held_post}",
         "/me", "/me/hours", "/me/hours/certificate/{year}", ("/manage/activities", 403),
     ],
-    IN_SERVICE: ["/me/service-sheet", "/me/hours"],
+    IN_SERVICE: ["/me/service-sheet", "/me/hours", "/"],
     RESIDENT: ["/", "/activities/{klass}", "/activities/{klass}/completion", "/activities/{painting}",
                "/posts/{post}", "/notifications"],
     ORGANIZER: [
@@ -63,6 +63,7 @@ PAGES = {
         "/reports", "/reports/orgs/{xiyuan}", "/reports/orgs/{branch}", "/reports/members/{in_service}/service-sheet",
         "/admin/orgs", "/admin/orgs/{xiyuan}", "/admin/people", "/admin/people?q=张",
         "/admin/people/{member}", "/admin/import", "/admin/import/{job}", ("/reports/orgs/{taihe}", 404),
+        "/manage/in-service", "/admin/people?type=resident", "/admin/people/{in_service}",
     ],
     ADMIN: ["/admin/orgs", "/admin/orgs/{street}", "/admin/people/{organizer}", "/reports/orgs/{district}",
             "/reports"],
