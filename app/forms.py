@@ -286,6 +286,7 @@ class WalkInForm(Form):
                        render_kw={"inputmode": "tel", "maxlength": 20})
     name = StringField(_l("Name (for someone new)"), validators=[Optional(), Length(max=50, message=TOO_LONG)],
                        render_kw={"maxlength": 50})
+    present = BooleanField(_l("Here now: mark as attended"), default=True)
 
 
 class MessageForm(Form):

@@ -47,10 +47,16 @@ IMPORT_PROBLEMS = {
     "ambiguous_branch": _l("Several branches have this name: write it as community/branch"),
     "unknown_member_type": _l("Unknown member type (社区党员, 在职党员, 离退休党员 or 流动党员)"),
     "protected": _l("This person cannot be changed by you; ask an administrator"),
+    "unknown_grid": _l("No grid in your scope has this name"),
+    "ambiguous_grid": _l("Several grids have this name: write it as community/grid"),
+    "no_place": _l("Give a 党支部 or a 网格: where this person belongs"),
 }
-IMPORT_ACTIONS = {"create": _l("New person"), "update": _l("Update: branch or member type"),
+IMPORT_ACTIONS = {"create": _l("New person"), "update": _l("Update: branch, member type, grid or employer"),
                   "unchanged": _l("No change")}
 
+
+# The community's evaluation of an in-service member's quarter (双报到).
+SHEET_RATING_LABELS = {"excellent": _l("Excellent"), "good": _l("Good"), "fair": _l("Fair")}
 
 WISH_STATUS_LABELS = {"pending": _l("Waiting for approval"), "open": _l("Open"), "claimed": _l("Claimed"),
                       "fulfilled": _l("Fulfilled"), "confirmed": _l("Confirmed"), "rejected": _l("Not approved")}

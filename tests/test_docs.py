@@ -102,7 +102,12 @@ def test_every_route_in_the_contracts_is_served(served, contracts):
 def test_nothing_listed_as_not_built_is_served(served, contracts):
     _built, section = contracts
     declared = declared_not_built(section)
-    assert declared, "the not-built section lists no URL: has its table format changed?"
+    # Every first cell that names a method must be read as a URL (else a changed format passes silently);
+    # the section may list no URL at all once every route it promised is built.
+    written = [line for line in section.splitlines()
+               if line.startswith("|") and re.match(r"`(GET|POST|PUT|PATCH|DELETE)\b", cells(line)[0])]
+    assert len(declared) >= len(written), "the not-built parser misses URLs: has the table format changed?"
+    assert "## Specified, not built yet" in CONTRACTS.read_text(encoding="utf-8")
     served_shapes = {(method, shape(rule)) for method, rule in served}
     built_already = sorted(d for d in declared if (d[0], shape(d[1])) in served_shapes)
     assert built_already == [], "move these from 'Specified, not built yet' to the URL tables of docs/contracts.md"

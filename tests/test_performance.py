@@ -26,6 +26,8 @@ PINNED = {
     "my hours": 6,
     "roster": 7,  # the people as plain columns, without their role grants; +1: the Review tab's count badge
     "approval queue": 5,  # +1: the Review tab's count badge (issue 15)
+    "in-service members": 6,  # the communities for the filter, then one query: hours and ratings joined; +1: the Review badge
+    "people": 8,  # the branches for the filter, the count, one page of 50 with their branches (LIMIT 50); +1: the Review badge
     "street report": 8,
     "street report XLSX": 6,
     "case list": 5,
@@ -167,6 +169,26 @@ def test_organizer_pages_queries_stay_constant(client, login, world, make_activi
     add["records"](3, [world["branch"]], status="pending")
     grows_not(sent, lambda: client.get("/manage/hours"),
               lambda: add["records"](27, [world["branch"], world["other_branch"]], status="pending"), "approval queue")
+
+
+def test_people_page_queries_stay_constant(client, login, world, add, sent):
+    login(world["organizer"])
+    add["records"](3, [world["branch"]])
+    grows_not(sent, lambda: client.get("/admin/people?type=community"),
+              lambda: add["records"](60, [world["branch"], world["other_branch"]]), "people")
+
+
+def test_in_service_list_queries_stay_constant(client, login, world, make_user, add, sent):
+    login(world["organizer"])
+
+    def reported(n):
+        for _ in range(n):
+            person = make_user(member_type="in_service", branch=world["other_branch"],
+                               community_id=world["community"].id)
+            add["records"](2, [world["branch"]], user=person)
+
+    reported(3)
+    grows_not(sent, lambda: client.get("/manage/in-service"), lambda: reported(27), "in-service members")
 
 
 def test_street_report_queries_stay_constant(app, client, login, world, add, sent):

@@ -18,6 +18,7 @@ from werkzeug.security import generate_password_hash
 from ..extensions import db
 from ..models import Activity, Grid, Org, PostClaim, RoleGrant, ServicePost, ServiceRecord, Signup, User
 from ..models.base import utcnow
+from ..pinyin import name_key
 from .seed import DEMO_PASSWORD, seed_demo
 from ..timeutil import from_local, local_today
 
@@ -110,11 +111,12 @@ def _users(rng, n, streets, orgs, now):
         # In-service members and residents live anywhere; the rest live where their branch is.
         home = branch.parent if branch and member_type != "in_service" else rng.choice(communities)
         people.append((base + i, branch.id if branch else None, home.id, member_type if branch else None))
-    rows = ((uid, str(FIRST_PHONE + i), rng.choice(SURNAMES) + rng.choice(GIVEN), pw, mt, b, c, True,
+    names = [rng.choice(SURNAMES) + rng.choice(GIVEN) for _ in people]
+    rows = ((uid, str(FIRST_PHONE + i), names[i], name_key(names[i]), pw, mt, b, c, True,
              secrets.token_hex(16), now - timedelta(days=rng.randint(0, 1000)))
             for i, (uid, b, c, mt) in enumerate(people))
-    _insert(User, ("id", "phone", "name", "password_hash", "member_type", "branch_id", "community_id", "active",
-                   "session_token", "created_at"), rows)
+    _insert(User, ("id", "phone", "name", "name_pinyin", "password_hash", "member_type", "branch_id", "community_id",
+                   "active", "session_token", "created_at"), rows)
     # The first scale users organize: one per street, then one per community (the bench signs in as them).
     organized = streets + communities
     _insert(RoleGrant, ("user_id", "role", "org_id", "created_at"),

@@ -17,3 +17,4 @@ __all__ = [
     "Activity", "ActivitySession", "Case", "CaseCredit", "CaseEvent", "CasePhoto", "ChangeCounter", "AuditEvent", "ImportJob", "SessionAttendance", "Certificate", "Grid", "MonthlyHours", "Notification", "Org", "PersonMonthHours", "PointsAdjustment", "PointsPublication", "PointsRule", "PhoneCode", "PostClaim", "RoleGrant",
     "ServicePost", "ServiceRecord", "Signup", "User", "Wish", "activity_units",
 ]
+from .sheet import SheetEvaluation

@@ -1,7 +1,7 @@
 """Member imports from a spreadsheet: the parsed rows wait here while the import runs in steps."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -21,5 +21,8 @@ class ImportJob(db.Model):
     done: Mapped[int] = mapped_column(default=0)
     created: Mapped[int] = mapped_column(default=0)
     updated: Mapped[int] = mapped_column(default=0)
-    status: Mapped[str] = mapped_column(String(20), default="preview")  # preview | running | finished
+    # columns (the file is kept: which column is which?) | preview | running | finished
+    status: Mapped[str] = mapped_column(String(20), default="preview")
+    # The uploaded file while its columns are being chosen; dropped once it is read.
+    source: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,10 +4,11 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
 from ..passwords import hash_password, password_matches
+from ..pinyin import name_key
 from .base import utcnow
 from .org import Grid, Org
 
@@ -29,6 +30,11 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(11), unique=True)
     name: Mapped[str] = mapped_column(String(50))
+    # The name in pinyin ("zhang san"), kept with every change of the name (see set_name_key): lists
+    # of people page by ORDER BY on it, never by sorting thousands of names in Python.
+    name_pinyin: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
+    # 工作单位: where an in-service member works (their branch is there; they serve where they live).
+    employer: Mapped[str] = mapped_column(String(100), default="", server_default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     # None: a resident who is not a party member.
     member_type: Mapped[str | None] = mapped_column(String(20))
@@ -63,6 +69,12 @@ class User(UserMixin, db.Model):
     grants: Mapped[list["RoleGrant"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    @validates("name")
+    def set_name_key(self, _key: str, name: str) -> str:
+        """Every way a name is set (registration, import, walk-in, closing) keeps its sort key."""
+        self.name_pinyin = name_key(name)
+        return name
 
     @property
     def is_active(self) -> bool:

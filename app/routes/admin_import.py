@@ -1,5 +1,7 @@
 """Importing party members from a roster: upload, a preview of every row, then the import in steps."""
-from flask import Blueprint, render_template, url_for
+import io
+
+from flask import Blueprint, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,9 +32,37 @@ def upload():
         upload = form.file.data
         return imports.create_import(current_user, upload.filename, imports.read_upload(upload.stream))
 
-    done = perform(read, _("The file is checked. Nothing is imported yet: look at the rows below."),
-                   lambda job: url_for(".show", job_id=job.id), form=form, field="file")
+    done = perform(read, _read_message, lambda job: url_for(".show", job_id=job.id), form=form, field="file")
     return done or (render_template("admin/import_new.html", form=form), 422)
+
+
+def _read_message(job):
+    """A kept file lacking a column is no success: the page asks which column is which."""
+    if job.status == "columns":
+        return _("The file is kept, but its first row lacks a column: choose which column is which."), "error"
+    return _("The file is checked. Nothing is imported yet: look at the rows below.")
+
+
+@bp.get("/template.xlsx")
+@organizer_required
+def template():
+    """The roster template to fill in: 姓名 and 手机号 required; 党支部, 党员类型, 网格, 工作单位 optional."""
+    return send_file(io.BytesIO(imports.template_workbook()), download_name="党员名单模板.xlsx", as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.post("/<int:job_id>/columns")
+@organizer_required
+def choose_columns(job_id: int):
+    """Say which column of the kept file holds what; then the rows are checked as after any upload."""
+    job = my_import(job_id)
+    chosen = {f: request.form.get(f, type=int) for f in imports.HEADERS}
+
+    def read():
+        return imports.choose_columns(current_user, job, chosen)
+
+    return perform(read, _("The file is checked. Nothing is imported yet: look at the rows below."),
+                   url_for(".show", job_id=job.id))
 
 
 @bp.get("/<int:job_id>")
@@ -40,6 +70,11 @@ def upload():
 def show(job_id: int):
     """The preview of an import, its progress, or its result."""
     job = my_import(job_id)
+    if job.status == "columns":
+        header, missing = imports.kept_header(job)
+        return render_template("admin/import_columns.html", job=job, header=header, missing=missing,
+                               missing_names=[imports.COLUMN_NAMES[f] for f in missing], names=imports.COLUMN_NAMES,
+                               required=imports.REQUIRED)
     rows, counts = imports.preview(job)
     return render_template("admin/import_show.html", job=job, rows=rows, counts=counts, problems=IMPORT_PROBLEMS,
                            actions=IMPORT_ACTIONS, member_type_labels=MEMBER_TYPE_LABELS)

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from ..extensions import db
 from ..forms_admin import MembershipForm
 from ..labels import MEMBER_TYPE_LABELS, ROLE_LABELS
 from ..htmx import wants_fragment
@@ -18,17 +19,21 @@ from .perform import perform
 bp = Blueprint("admin_people", __name__, url_prefix="/admin/people")
 
 
-
-
 @bp.get("")
 @organizer_required
 def index():
-    """Search people in my scope by name or phone; the results swap in place as one types."""
-    q = (request.args.get("q") or "").strip()[:50]
-    account = request.args.get("account") if request.args.get("account") in ACCOUNT_STATES else ""
-    found = people.search_people(current_user, q, account=account or None)
+    """People in my scope, 50 a page in pinyin order, by name, phone, branch, kind and account state."""
+    args = request.args
+    branches = people.managed_branches(current_user)
+    branch_id = args.get("branch", type=int)
+    f = people.PeopleFilter(q=(args.get("q") or "").strip()[:50],
+                            branch_id=branch_id if branch_id in {b.id for b in branches} else None,
+                            person_type=args.get("type") if args.get("type") in people.PERSON_TYPES else None,
+                            account=args.get("account") if args.get("account") in ACCOUNT_STATES else None)
+    page = db.paginate(people.people_query(current_user, f), page=min(max(args.get("page", 1, type=int), 1), 10**6),
+                       per_page=people.PAGE_SIZE, error_out=False)
     template = "admin/_people_results.html" if wants_fragment() else "admin/people.html"
-    return render_template(template, q=q, account=account, found=found, member_type_labels=MEMBER_TYPE_LABELS)
+    return render_template(template, f=f, page=page, branches=branches, member_type_labels=MEMBER_TYPE_LABELS)
 
 
 def _membership_form(person: User, **kwargs) -> MembershipForm:

@@ -1,9 +1,9 @@
 """Check-in without an app: the organizer shows a changing QR code, members scan it."""
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..htmx import wants_fragment
+from ..htmx import leave_to, wants_fragment
 from ..services import checkin
 from ..services.certificates import qr_svg
 from ..services.errors import DomainError
@@ -28,15 +28,18 @@ def code(activity_id: int):
 
 
 @bp.get("/activities/<int:activity_id>/checkin/<code>")
-@login_required
 def confirm(activity_id: int, code: str):
-    """After scanning: one tap to check in (a GET never changes anything)."""
+    """After scanning: one tap to check in (a GET never changes anything). Signed out, a good code
+    sends the person to sign in and back, with a token that keeps the code good for that long."""
     activity = published_activity(activity_id)
-    error = None
+    error, scanned = None, request.args.get("t")
     try:
-        checkin.verify_code(activity, code)
+        checkin.verify_code(activity, code, scanned=scanned)
     except DomainError as exc:
         error = str(exc)
+    if error is None and not current_user.is_authenticated:
+        back = url_for(".confirm", activity_id=activity.id, code=code, t=checkin.scan_token(activity.id, code))
+        return leave_to(url_for("auth.login", next=back))
     return render_template("checkin/confirm.html", activity=activity, code=code, error=error), 200 if error is None else 422
 
 
@@ -45,6 +48,9 @@ def confirm(activity_id: int, code: str):
 def check_in(activity_id: int, code: str):
     """Check the signed-in person in as attended."""
     activity = published_activity(activity_id)
-    return perform(lambda: checkin.check_in(current_user, activity, code), None, answer=lambda _r: render_template(
-        "checkin/done.html", activity=activity, message=_("You are checked in. Welcome!")),
-        refused=lambda error: (render_template("checkin/confirm.html", activity=activity, code=code, error=error), 422))
+    scanned = request.args.get("t")
+    return perform(lambda: checkin.check_in(current_user, activity, code, scanned=scanned), None,
+                   answer=lambda _r: render_template("checkin/done.html", activity=activity,
+                                                     message=_("You are checked in. Welcome!")),
+                   refused=lambda error: (render_template("checkin/confirm.html", activity=activity, code=code,
+                                                          error=error), 422))

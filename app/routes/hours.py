@@ -22,10 +22,14 @@ bp = Blueprint("hours", __name__)
 
 def _hours_form() -> HoursForm:
     form = HoursForm()
-    form.post_id.choices = [SelectChoice(0, _("No post: other service"))] + [
-        SelectChoice(p.id, p.title) for p in posts.my_posts(current_user)]
+    held = posts.my_posts(current_user)
+    form.post_id.choices = [SelectChoice(0, _("No post: other service"))] + [SelectChoice(p.id, p.title) for p in held]
     if request.method == "GET":
         form.date.data = local_today()
+        # Coming from a post's page: that post is chosen (a post I do not hold is ignored).
+        chosen = request.args.get("post_id", type=int)
+        if chosen in {p.id for p in held}:
+            form.post_id.data = chosen
     return form
 
 
@@ -43,11 +47,10 @@ def mine():
     year = request.args.get("year", type=int)
     if year is None or not 2000 <= year <= local_today().year + 1:  # a huge number would overflow the database
         year = local_today().year
+    totals, pending = records.hour_totals(current_user)
     context = {"form": form, "year": year, "items": records.my_records(current_user, year),
-               "totals": records.yearly_totals(current_user), "reason_form": ReasonForm()}
+               "totals": totals, "pending": pending, "reason_form": ReasonForm()}
     return render_template("hours/mine.html", **context), 422 if form.errors else 200
-
-
 
 
 @bp.post("/me/hours/<int:record_id>/correction")

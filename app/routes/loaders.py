@@ -122,3 +122,13 @@ def visible_grid(grid_id: int) -> Grid:
 def scoped_community(org_id: int) -> Org:
     """A community (whose points rules an organizer sets) if the organizer's scope covers it."""
     return db.one_or_404(select(Org).where(Org.id == org_id, Org.kind == "community", org_in_scope(current_user)))
+def scoped_record_ids(record_ids: list[int]) -> list[int]:
+    """Several records the organizer may review: 404 when any one of them is not (nothing is done then)."""
+    if any(not 0 < i < 2**31 for i in record_ids):
+        abort(404)
+    ids = set(record_ids)
+    found = set(db.session.scalars(select(ServiceRecord.id).where(ServiceRecord.id.in_(ids),
+                                                                   record_in_scope(current_user))))
+    if found != ids:
+        abort(404)
+    return sorted(ids)

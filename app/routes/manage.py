@@ -4,7 +4,7 @@ from types import SimpleNamespace
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from ..errors import error_response
 from ..extensions import db
@@ -34,8 +34,10 @@ def _form(**kwargs) -> ActivityForm:
 @bp.get("/activities")
 @organizer_required
 def activities():
-    """Activities the organizer manages, newest first."""
-    stmt = select(Activity).where(activity_in_scope(current_user)).order_by(Activity.starts_at.desc())
+    """Activities the organizer manages: the coming ones soonest first, then the past ones, latest first."""
+    ended = Activity.ends_at <= utcnow()
+    stmt = (select(Activity).where(activity_in_scope(current_user))
+            .order_by(ended, case((ended, None), else_=Activity.starts_at), Activity.starts_at.desc(), Activity.id))
     page = db.paginate(stmt, per_page=30, error_out=False)
     return render_template("manage/activities.html", page=page)
 

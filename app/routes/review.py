@@ -8,11 +8,9 @@ from ..services import records
 from ..labels import labels
 from .guards import organizer_required
 from .perform import perform
-from .loaders import scoped_record
+from .loaders import scoped_record, scoped_record_ids
 
 bp = Blueprint("review", __name__, url_prefix="/manage/hours")
-
-
 
 
 def shared() -> dict:
@@ -21,7 +19,7 @@ def shared() -> dict:
     tables = labels(str(get_locale()))
     return {"base": url_for(".queue"), "csrf": generate_csrf(), "h": _("h"), "statuses": tables["record_status_labels"],
             "sources": tables["source_labels"], "approve": _("Approve"), "reject": _("Reject"), "reason": _("Reason"),
-            "reason_placeholder": _("Reason for rejecting")}
+            "reason_placeholder": _("Reason for rejecting"), "choose": _("Choose"), "post": _("Post: ")}
 
 
 @bp.get("")
@@ -47,6 +45,15 @@ def _review(record_id: int, action, message: str):
 def approve(record_id: int):
     """Approve pending hours."""
     return _review(record_id, lambda: records.approve_record(current_user, record_id), _("Approved."))
+
+
+@bp.post("/approve")
+@organizer_required
+def approve_many():
+    """Approve the chosen records at once (`record_id` repeated): all in scope or 404, all pending or none."""
+    ids = scoped_record_ids(request.form.getlist("record_id", type=int))
+    return perform(lambda: records.approve_records(current_user, ids),
+                   lambda n: _("%(n)d records approved.", n=n), url_for(".queue"))
 
 
 @bp.post("/<int:record_id>/reject")

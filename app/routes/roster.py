@@ -7,7 +7,7 @@ from flask_login import current_user
 from ..forms import MessageForm, WalkInForm
 from ..labels import ATTENDANCE_LABELS, SIGNUP_STATUS_LABELS, labels
 from ..services import records, roster
-from ..services.errors import DomainError
+from ..services.errors import DomainError, NothingChosen
 from ..services.exports import send_table
 from ..timeutil import to_local
 from .guards import organizer_required
@@ -24,7 +24,7 @@ def marking(activity_id: int) -> dict:
     return {"url": url_for(".attendance", activity_id=activity_id), "csrf": generate_csrf(),
             "choices": (("yes", _("Attended"), "attended"), ("no", _("Absent"), "absent")),
             "statuses": tables["signup_status_labels"], "attendance": tables["attendance_labels"],
-            "walk_in": _("walk-in beyond capacity"), "coming": _("said they are coming")}
+            "walk_in": _("walk-in beyond capacity"), "coming": _("said they are coming"), "choose": _("Choose")}
 
 
 @bp.get("/<int:activity_id>/roster")
@@ -44,6 +44,8 @@ def show(activity_id: int):
 def attendance(activity_id: int):
     """Mark one person attended (credits the hours) or absent (removes them)."""
     activity = scoped_activity(activity_id)
+    if request.form.get("all") == "y" or len(request.form.getlist("user_id")) > 1:
+        return _mark_many(activity)
     user_id, attended = request.form.get("user_id", type=int), request.form.get("attended")
 
     def mark():
@@ -60,6 +62,24 @@ def attendance(activity_id: int):
                    url_for(".show", activity_id=activity.id), fragment=row, reread=False)
 
 
+def _mark_many(activity):
+    """Everyone confirmed and unmarked (`all` = `y`, attended only), or the chosen people, in one transaction."""
+    attended = request.form.get("attended")
+    everyone = request.form.get("all") == "y"
+    ids = request.form.getlist("user_id", type=int)
+
+    def mark():
+        if attended not in ("yes", "no") or (everyone and attended != "yes"):
+            raise DomainError(_("Choose a person and attended or absent."))
+        if any(not 0 < i < 2**31 for i in ids):
+            raise NothingChosen()
+        return records.mark_attendance_many(current_user, activity.id, None if everyone else ids, attended == "yes")
+
+    return perform(mark, lambda n: _("%(n)d people marked %(state)s.", n=n,
+                                     state=_("attended") if attended == "yes" else _("absent")),
+                   url_for(".show", activity_id=activity.id))
+
+
 @bp.post("/<int:activity_id>/walk-ins")
 @organizer_required
 def add_walk_in(activity_id: int):
@@ -70,9 +90,10 @@ def add_walk_in(activity_id: int):
     def add():
         if not form.validate_on_submit():
             raise DomainError(" ".join(str(e) for errors in form.errors.values() for e in errors))
-        return roster.add_walk_in(current_user, activity.id, form.phone.data, form.name.data or "")
+        return roster.add_walk_in(current_user, activity.id, form.phone.data, form.name.data or "", form.present.data)
 
     return perform(add, lambda signup: _("%(name)s is confirmed.", name=signup.user.name) + (
+        " " + _("Marked as attended.") if signup.attendance == "attended" else "") + (
         " " + _("This is beyond capacity and has been recorded.") if signup.walk_in else ""),
         url_for(".show", activity_id=activity.id))
 

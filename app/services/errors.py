@@ -334,3 +334,5 @@ class AllocationNeedsDeadline(DomainError):
 class AllocationFixed(DomainError):
     message = _l("How the places are given cannot change once people have signed up or applied.")
     field = "allocation"
+class NothingChosen(DomainError):
+    message = _l("Choose at least one person or record first (at most 500).")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import ImportJob, Org, User
+from ..models import Grid, ImportJob, Org, User
 from ..textutil import has_control_characters
 from .accounts import new_placeholder
 from .audit import record_event
@@ -46,7 +46,13 @@ HEADERS = {
     "phone": ("手机号", "手机", "手机号码", "联系电话", "电话", "phone", "mobile"),
     "branch": ("党支部", "支部", "所在支部", "所在党支部", "branch"),
     "member_type": ("党员类型", "类型", "类别", "membertype", "type"),
+    "grid": ("网格", "所在网格", "grid"),
+    "employer": ("工作单位", "单位", "employer", "workplace"),
 }
+REQUIRED = ("name", "phone")
+# The template's own column names, which an error names.
+COLUMN_NAMES = {field: spellings[0] for field, spellings in HEADERS.items()}
+EMPLOYER_MAX = 100
 MEMBER_TYPE_NAMES = {
     "社区党员": "community", "社区": "community", "community": "community",
     "在职党员": "in_service", "在职": "in_service", "in_service": "in_service", "in-service": "in_service",
@@ -83,7 +89,16 @@ class RosterEmpty(DomainError):
 
 
 class RosterColumnsMissing(DomainError):
-    message = _l("The first row must name the columns: 姓名 (name), 手机号 (phone), 党支部 (branch), 党员类型 (member type).")
+    """The first row lacks a required column; the header read is kept so the organizer can say which is which."""
+
+    def __init__(self, missing: list[str], header: list[str]):
+        super().__init__(_l("The first row has no column %(columns)s. Choose which column holds it below, or download "
+                            "the template.", columns="、".join(COLUMN_NAMES[f] for f in missing)))
+        self.missing, self.header = missing, header
+
+
+class ColumnsNotChosen(DomainError):
+    message = _l("Choose the columns that hold 姓名 and 手机号.")
 
 
 def read_upload(stream) -> bytes:
@@ -175,13 +190,15 @@ def _columns(header: list[str]) -> dict[str, int]:
         field = wanted.get(_key(text))
         if field and field not in columns:
             columns[field] = index
-    if len(columns) < len(HEADERS):
-        raise RosterColumnsMissing()
+    missing = [f for f in REQUIRED if f not in columns]
+    if missing:
+        raise RosterColumnsMissing(missing, header)
     return columns
 
 
-def parse_roster(data: bytes) -> list[dict]:
-    """The data rows of a roster as {line, name, phone, branch, member_type} texts."""
+def parse_roster(data: bytes, chosen: dict[str, int] | None = None) -> list[dict]:
+    """The data rows of a roster as {line, name, phone, branch, member_type, grid, employer} texts (empty when the
+    file has no such column); the columns are found by their names in the first row, or `chosen` by the organizer."""
     if data.startswith(OLE_MAGIC):
         raise RosterUnreadable()
     rows = _xlsx_rows(data) if data.startswith(XLSX_MAGIC) else _csv_rows(data)
@@ -195,11 +212,12 @@ def parse_roster(data: bytes) -> list[dict]:
             if not any(cells):
                 continue
             if columns is None:
-                columns = _columns(cells)
+                columns = chosen if chosen is not None else _columns(cells)
                 continue
             if len(parsed) == MAX_ROWS:
                 raise RosterTooLong()
-            parsed.append({"line": line, **{f: cells[i] if i < len(cells) else "" for f, i in columns.items()}})
+            parsed.append({"line": line, **{f: cells[columns[f]] if columns.get(f, 99) < len(cells) else ""
+                                            for f in HEADERS}})
     except csv.Error as exc:
         raise RosterUnreadable() from exc
     if not parsed:
@@ -222,6 +240,23 @@ def _branches(actor: User) -> tuple[dict[str, list[int]], set[str]]:
     return in_scope, known
 
 
+def _grids(actor: User) -> dict[str, list[tuple[int, int]]]:
+    """(grid id, community id) of the grids in scope by name, also "community/name" (every community has a 第一网格)."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    rows = db.session.execute(select(Grid.id, Grid.name, Org.id, Org.name).join(Org, Org.id == Grid.community_id)
+                              .where(org_in_scope(actor)))
+    for grid_id, name, community_id, community in rows:
+        for key in (name, f"{community}/{name}"):
+            found.setdefault(key, []).append((grid_id, community_id))
+    return found
+
+
+def _home_org(actor: User) -> int | None:
+    """Where an imported person with neither branch nor grid belongs: the top org the organizer manages."""
+    orgs = [g.org for g in actor.grants if g.role == "organizer" and g.org is not None]
+    return min(orgs, key=lambda o: o.path).id if orgs else None
+
+
 def _people_by_phone(actor: User, phones) -> dict[str, User | None]:
     """The people holding these phones; None for those the actor may not change (out of scope or protected)."""
     phones, found = sorted(set(phones)), {}
@@ -235,9 +270,11 @@ def _people_by_phone(actor: User, phones) -> dict[str, User | None]:
 def check_rows(actor: User, raw: list[dict]) -> list[dict]:
     """Each row with its problems (codes) and what importing it would do: create, update or nothing."""
     in_scope, all_branches = _branches(actor)
+    grids, home = _grids(actor), _home_org(actor)
     first_line: dict[str, int] = {}
     rows = []
     for r in raw:
+        r = {**dict.fromkeys(HEADERS, ""), **r}  # a column the file does not have reads as empty
         problems = []
         phone = normalize_phone(r["phone"])
         if not r["name"]:
@@ -253,16 +290,28 @@ def check_rows(actor: User, raw: list[dict]) -> list[dict]:
         else:
             first_line[phone] = r["line"]
         branch = r["branch"].replace("／", "/")
-        branch_ids = in_scope.get(branch, [])
+        branch_ids = in_scope.get(branch, []) if branch else [None]
         if len(branch_ids) > 1:
             problems.append("ambiguous_branch")
         elif not branch_ids:
             problems.append("branch_out_of_scope" if branch in all_branches else "unknown_branch")
-        member_type = MEMBER_TYPE_NAMES.get(_key(r["member_type"])) or MEMBER_TYPE_NAMES.get(r["member_type"])
-        if member_type is None:
+        # No type: a resident, or (with a branch) the common case, a community member.
+        member_type = (MEMBER_TYPE_NAMES.get(_key(r["member_type"])) or MEMBER_TYPE_NAMES.get(r["member_type"])
+                       if r["member_type"] else ("community" if branch else None))
+        if r["member_type"] and member_type is None:
             problems.append("unknown_member_type")
-        rows.append({**r, "phone": phone or r["phone"], "branch_id": branch_ids[0] if len(branch_ids) == 1 else None,
-                     "member_type_code": member_type, "problems": problems, "action": None,
+        grid = grids.get(r["grid"].replace("／", "/"), []) if r["grid"] else [(None, None)]
+        if len(grid) != 1:
+            problems.append("ambiguous_grid" if grid else "unknown_grid")
+        branch_id = branch_ids[0] if len(branch_ids) == 1 else None
+        grid_id, community_id = grid[0] if len(grid) == 1 else (None, None)
+        org_id = branch_id or community_id or home
+        if org_id is None and not problems:
+            problems.append("no_place")
+        rows.append({**r, "phone": phone or r["phone"], "branch_id": branch_id, "member_type_code": member_type,
+                     "grid_id": grid_id, "community_id": community_id, "org_id": org_id,
+                     "employer": "".join(c for c in r["employer"] if not has_control_characters(c))[:EMPLOYER_MAX],
+                     "problems": problems, "action": None,
                      "first_line": first_line.get(phone) if "duplicate_phone" in problems else None})
     people = _people_by_phone(actor, (r["phone"] for r in rows if "bad_phone" not in r["problems"]))
     for r in rows:
@@ -275,23 +324,82 @@ def check_rows(actor: User, raw: list[dict]) -> list[dict]:
     return rows
 
 
+def _changes(person: User, row: dict) -> dict:
+    """What a row changes on a person: branch and member type when it names either, grid and employer when given."""
+    wanted = {}
+    if row["branch"] or row["member_type"]:
+        wanted.update(branch_id=row["branch_id"], member_type=row["member_type_code"])
+    if row.get("grid_id"):
+        wanted.update(grid_id=row["grid_id"], community_id=row["community_id"])
+    if row.get("employer"):
+        wanted["employer"] = row["employer"]
+    return {k: v for k, v in wanted.items() if getattr(person, k) != v}
+
+
 def _action(person: User | None, row: dict) -> str:
     if person is None:
         return "create"
-    if (person.branch_id, person.member_type) != (row["branch_id"], row["member_type_code"]):
-        return "update"
-    return "unchanged"
+    return "update" if _changes(person, row) else "unchanged"
 
 
 def create_import(actor: User, filename: str, data: bytes) -> ImportJob:
-    """Parse and check a roster; the job holds every row for the preview and nothing else is written."""
-    rows = check_rows(actor, parse_roster(data))
+    """Parse and check a roster; the job holds every row for the preview and nothing else is written.
+
+    A readable file whose first row lacks 姓名 or 手机号 is kept in the job (status `columns`) with
+    the header read, so the organizer says which column is which instead of choosing the file again."""
     filename = "".join(c for c in filename or "" if not has_control_characters(c))
-    job = ImportJob(created_by_id=actor.id, filename=filename[:200], rows_json=json.dumps(rows, ensure_ascii=False),
-                    total=sum(1 for r in rows if not r["problems"]), status="preview")
+    job = ImportJob(created_by_id=actor.id, filename=filename[:200])
+    try:
+        _fill(actor, job, parse_roster(data))
+    except RosterColumnsMissing as exc:
+        job.status, job.source = "columns", data
+        job.rows_json = json.dumps({"header": exc.header[:XLSX_MAX_COLUMNS], "missing": exc.missing}, ensure_ascii=False)
     db.session.add(job)
     db.session.flush()
     return job
+
+
+def kept_header(job: ImportJob) -> tuple[list[str], list[str]]:
+    """The first row of a kept file and the required columns it lacked."""
+    kept = json.loads(job.rows_json)
+    return kept["header"], kept["missing"]
+
+
+def choose_columns(actor: User, job: ImportJob, chosen: dict[str, int | None]) -> ImportJob:
+    """Read the kept file again with the columns the organizer chose; then it is previewed as any upload."""
+    if job.status != "columns" or job.source is None:
+        raise DomainError(_l("This file has been read already."))
+    header, _missing = kept_header(job)
+    columns = {f: i for f, i in chosen.items() if f in HEADERS and i is not None and 0 <= i < len(header)}
+    if any(f not in columns for f in REQUIRED) or len(set(columns.values())) != len(columns):
+        raise ColumnsNotChosen()
+    _fill(actor, job, parse_roster(job.source, columns))
+    job.source = None
+    db.session.flush()
+    return job
+
+
+def _fill(actor: User, job: ImportJob, raw: list[dict]) -> None:
+    rows = check_rows(actor, raw)
+    job.rows_json = json.dumps(rows, ensure_ascii=False)
+    job.total, job.status = sum(1 for r in rows if not r["problems"]), "preview"
+
+
+def template_workbook() -> bytes:
+    """The roster template: the six columns (姓名 and 手机号 required) and one example row."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "党员名单"
+    sheet.append([COLUMN_NAMES[f] for f in HEADERS])
+    sheet.append(["张建国", "13800000003", "第一党支部", "社区党员", "第一网格", ""])
+    for letter, width in zip("ABCDEF", (12, 16, 16, 14, 12, 24)):
+        sheet.column_dimensions[letter].width = width
+    sheet["B2"].number_format = "@"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def job_rows(job: ImportJob) -> list[dict]:
@@ -336,20 +444,23 @@ def run_import_step(actor: User, job_id: int) -> ImportJob:
 def _import_chunk(actor: User, job: ImportJob, chunk: list[dict]) -> tuple[int, int]:
     """Create people who are new and update those whose branch or member type differ."""
     # Scope is checked again: the actor's roles may have changed since the preview.
-    branch_ids = set(db.session.scalars(select(Org.id).where(Org.kind == "branch", org_in_scope(actor))))
+    org_ids = set(db.session.scalars(select(Org.id).where(org_in_scope(actor))))
     people = _people_by_phone(actor, (r["phone"] for r in chunk))
     new, updated = [], 0
     for r in chunk:
         person = people.get(r["phone"])
-        if r["branch_id"] not in branch_ids or (r["phone"] in people and person is None):
+        place = r.get("org_id", r["branch_id"])
+        if place not in org_ids or (r["phone"] in people and person is None):
             continue
         if person is None:
-            new.append(new_placeholder(r["phone"], r["name"], r["branch_id"], member_type=r["member_type_code"],
-                                       branch_id=r["branch_id"]))
-        elif _action(person, r) == "update":
-            record_event(actor, "user.membership", person, branch_id=r["branch_id"], was_branch_id=person.branch_id,
-                         member_type=r["member_type_code"], was_member_type=person.member_type, import_job=job.id)
-            person.branch_id, person.member_type = r["branch_id"], r["member_type_code"]
+            new.append(new_placeholder(r["phone"], r["name"], place, member_type=r["member_type_code"],
+                                       branch_id=r["branch_id"], grid_id=r.get("grid_id"),
+                                       community_id=r.get("community_id"), employer=r.get("employer", "")))
+        elif changes := _changes(person, {"grid": "", "employer": "", **r}):
+            record_event(actor, "user.membership", person, import_job=job.id,
+                         **{k: v for k, v in changes.items()}, was={k: getattr(person, k) for k in changes})
+            for key, value in changes.items():
+                setattr(person, key, value)
             updated += 1
     db.session.add_all(new)
     db.session.flush()

@@ -1,5 +1,6 @@
 """People in an organizer's scope: search, a profile summary, membership, deactivation, role grants."""
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -49,19 +50,48 @@ class NotABranch(DomainError):
     message = _l("Choose a party branch you manage.")
 
 
-def search_people(actor: User, q: str = "", limit: int = SEARCH_LIMIT, account: str | None = None) -> list[User]:
-    """People in scope whose name or phone contains the query, by name; optionally only one account state."""
+PAGE_SIZE = 50
+# Filter values for the kind of person: a member type, or residents (no member type).
+PERSON_TYPES = (*MEMBER_TYPES, "resident")
+
+
+@dataclass(frozen=True)
+class PeopleFilter:
+    q: str = ""
+    branch_id: int | None = None
+    person_type: str | None = None
+    account: str | None = None
+
+
+def people_query(actor: User, f: PeopleFilter):
+    """People in scope matching the filter, in the pinyin order of their names (a SELECT to page through).
+
+    The text matches the name, the phone's digits (three or more) or the pinyin typed without spaces."""
     stmt = select(User).options(joinedload(User.branch)).where(person_in_scope(actor))
-    if account in ACCOUNT_STATES:
-        stmt = stmt.where(User.account_state == account)
-    q = (q or "").strip()
+    if f.account in ACCOUNT_STATES:
+        stmt = stmt.where(User.account_state == f.account)
+    if f.branch_id is not None:
+        stmt = stmt.where(User.branch_id == f.branch_id)
+    if f.person_type == "resident":
+        stmt = stmt.where(User.member_type.is_(None))
+    elif f.person_type in MEMBER_TYPES:
+        stmt = stmt.where(User.member_type == f.person_type)
+    q = (f.q or "").strip()
     if q:
         digits = normalize_phone(q) or re.sub(r"[^0-9]", "", ascii_text(q))
         found = User.name.contains(q, autoescape=True)
         if len(digits) >= 3:
             found = found | User.phone.contains(digits, autoescape=True)
+        letters = ascii_text(q).lower().replace(" ", "")
+        if letters.isalpha() and letters.isascii():
+            found = found | func.replace(User.name_pinyin, " ", "").startswith(letters, autoescape=True)
         stmt = stmt.where(found)
-    return list(db.session.scalars(stmt.order_by(User.name, User.id).limit(limit)))
+    return stmt.order_by(User.name_pinyin, User.id)
+
+
+def search_people(actor: User, q: str = "", limit: int = SEARCH_LIMIT, account: str | None = None) -> list[User]:
+    """The first people in scope whose name or phone contains the query, in pinyin order."""
+    return list(db.session.scalars(people_query(actor, PeopleFilter(q=q, account=account)).limit(limit)))
 
 
 def profile_summary(person: User, recent: int = 20) -> dict:

@@ -6,16 +6,16 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import Row, delete, extract, func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
-from ..models import Activity, Org, ServiceRecord, Signup, User
+from ..models import Activity, Org, ServicePost, ServiceRecord, Signup, User
 from ..models.base import utcnow
 from ..timeutil import FIRST_DAY, local_date, local_today
 from .activities import check_marking
 from .audit import record_event
 from .errors import (AlreadyReviewed, BadHours, DateTooEarly, FutureDate, NoReviewer,
-                     NotClaimed, NotConfirmed, ReasonRequired)
+                     NotClaimed, NotConfirmed, NothingChosen, ReasonRequired)
 from .hours import MAX_HOURS_A_DAY, check_hours
 from .notifications import notify
 from .posts import active_claim
@@ -30,14 +30,51 @@ def mark_attendance(actor: User, activity_id: int, user_id: int, attended: bool)
         Signup.activity_id == activity.id, Signup.user_id == user_id, Signup.status == "confirmed"))
     if signup is None:
         raise NotConfirmed()
-    before = signup.attendance
-    signup.attendance = "attended" if attended else "absent"
-    credited = _credit(actor, activity, signup) if attended else _uncredit(activity, signup)
-    if before != signup.attendance:
-        record_event(actor, "attendance.mark", signup, attendance=signup.attendance, was=before,
-                     credited=str(credited))
+    _mark(actor, activity, signup, attended)
     db.session.flush()
     return signup
+
+
+MAX_BULK = 500
+
+
+def mark_attendance_many(actor: User, activity_id: int, user_ids: list[int] | None, attended: bool) -> int:
+    """Mark several confirmed people at once, or (user_ids None) everyone confirmed whose attendance
+    is still unknown (people already marked absent stay so); each is credited once. All or nothing:
+    one person who is not confirmed refuses the lot. Returns how many were marked."""
+    activity = lock_activity(activity_id)
+    check_marking(activity)
+    stmt = select(Signup).where(Signup.activity_id == activity.id, Signup.status == "confirmed")
+    if user_ids is None:
+        stmt = stmt.where(Signup.attendance == "unknown")
+    else:
+        wanted = set(user_ids)
+        if not wanted or len(wanted) > MAX_BULK:
+            raise NothingChosen()
+        stmt = stmt.where(Signup.user_id.in_(wanted))
+    signups = list(db.session.scalars(stmt.order_by(Signup.id)))
+    if user_ids is not None and len(signups) != len(wanted):
+        raise NotConfirmed()
+    credited = set(db.session.scalars(select(ServiceRecord.user_id).where(
+        ServiceRecord.source == "activity", ServiceRecord.activity_id == activity.id,
+        ServiceRecord.user_id.in_([s.user_id for s in signups])))) if attended else set()
+    for signup in signups:
+        _mark(actor, activity, signup, attended, credited=signup.user_id in credited)
+    db.session.flush()
+    return len(signups)
+
+
+def _mark(actor: User, activity: Activity, signup: Signup, attended: bool, credited: bool | None = None) -> None:
+    """Set one signup's attendance and its credit; `credited` (known already in bulk) saves a query."""
+    before = signup.attendance
+    signup.attendance = "attended" if attended else "absent"
+    if attended:
+        change = Decimal("0") if credited else _credit(actor, activity, signup, checked=credited is not None)
+    else:
+        change = _uncredit(activity, signup)
+    if before != signup.attendance:
+        record_event(actor, "attendance.mark", signup, attendance=signup.attendance, was=before,
+                     credited=str(change))
 
 
 def _activity_record(activity: Activity, user_id: int) -> ServiceRecord | None:
@@ -45,8 +82,8 @@ def _activity_record(activity: Activity, user_id: int) -> ServiceRecord | None:
         ServiceRecord.source == "activity", ServiceRecord.activity_id == activity.id, ServiceRecord.user_id == user_id))
 
 
-def _credit(actor: User, activity: Activity, signup: Signup) -> Decimal:
-    if activity.hours <= 0 or _activity_record(activity, signup.user_id) is not None:
+def _credit(actor: User, activity: Activity, signup: Signup, checked: bool = False) -> Decimal:
+    if activity.hours <= 0 or (not checked and _activity_record(activity, signup.user_id) is not None):
         return Decimal("0")
     member = db.session.get(User, signup.user_id)
     now = utcnow()
@@ -123,6 +160,17 @@ def approve_record(actor: User, record_id: int) -> ServiceRecord:
     return record
 
 
+def approve_records(actor: User, record_ids: list[int]) -> int:
+    """Approve several pending records (the route has checked each is in scope); all or nothing:
+    one already reviewed refuses the lot, so the organizer sees the queue as it is. Each member is told."""
+    ids = sorted(set(record_ids))
+    if not ids or len(ids) > MAX_BULK:
+        raise NothingChosen()
+    for record_id in ids:
+        approve_record(actor, record_id)
+    return len(ids)
+
+
 def reject_record(actor: User, record_id: int, reason: str) -> ServiceRecord:
     """Reject pending hours with a reason the member sees."""
     reason = (reason or "").strip()
@@ -177,18 +225,26 @@ def resolve_correction(actor: User, record: ServiceRecord, hours: Decimal | None
 def my_records(user: User, year: int) -> list[ServiceRecord]:
     """A person's records of one year, newest first."""
     return list(db.session.scalars(
-        select(ServiceRecord).where(ServiceRecord.user_id == user.id, extract("year", ServiceRecord.served_on) == year)
+        select(ServiceRecord).options(joinedload(ServiceRecord.post))
+        .where(ServiceRecord.user_id == user.id, extract("year", ServiceRecord.served_on) == year)
         .order_by(ServiceRecord.served_on.desc(), ServiceRecord.id.desc())
     ))
 
 
 def yearly_totals(user: User) -> list[tuple[int, Decimal]]:
     """Approved hours per year, newest year first."""
+    return hour_totals(user)[0]
+
+
+def hour_totals(user: User) -> tuple[list[tuple[int, Decimal]], Decimal]:
+    """Approved hours per year (newest first) and the hours still waiting for review, in one query."""
     year = extract("year", ServiceRecord.served_on)
-    return [(int(y), h) for y, h in db.session.execute(
-        select(year, func.sum(ServiceRecord.hours)).where(ServiceRecord.user_id == user.id,
-                                                          ServiceRecord.status == "approved")
-        .group_by(year).order_by(year.desc()))]
+    rows = db.session.execute(
+        select(year, ServiceRecord.status, func.sum(ServiceRecord.hours))
+        .where(ServiceRecord.user_id == user.id, ServiceRecord.status.in_(("approved", "pending")))
+        .group_by(year, ServiceRecord.status).order_by(year.desc())).all()
+    return ([(int(y), h) for y, status, h in rows if status == "approved"],
+            sum((h for _y, status, h in rows if status == "pending"), Decimal("0")))
 
 
 def review_rows(reviewer: User, record_id: int | None = None, limit: int = 100) -> list[Row]:
@@ -198,8 +254,9 @@ def review_rows(reviewer: User, record_id: int | None = None, limit: int = 100) 
     branch = aliased(Org)
     stmt = (select(ServiceRecord.id, ServiceRecord.status, ServiceRecord.hours, ServiceRecord.served_on,
                    ServiceRecord.source, ServiceRecord.content, ServiceRecord.correction_request,
-                   User.name.label("user_name"), branch.name.label("branch_name"))
+                   User.name.label("user_name"), branch.name.label("branch_name"), ServicePost.title.label("post_title"))
             .join(User, User.id == ServiceRecord.user_id).outerjoin(branch, branch.id == ServiceRecord.branch_id)
+            .outerjoin(ServicePost, ServicePost.id == ServiceRecord.post_id)
             .where(record_in_scope(reviewer)))
     if record_id is not None:
         return list(db.session.execute(stmt.where(ServiceRecord.id == record_id)))

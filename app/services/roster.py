@@ -5,14 +5,17 @@ from ..extensions import db
 from ..models import Activity, Signup, User
 from ..models.base import utcnow
 from .accounts import find_by_phone, new_placeholder
+from .activities import check_marking
 from .audit import record_event
 from .errors import ActivityNotEditable, AlreadySignedUp, ReasonRequired
 from .notifications import notify
+from .records import mark_attendance
 from .signups import _adjust, _take_seat, leave_queue, live_signup, lock_activity
 
 
-def add_walk_in(actor: User, activity_id: int, phone: str, name: str = "") -> Signup:
-    """Confirm a person who turned up, by phone; beyond capacity this is an audited override.
+def add_walk_in(actor: User, activity_id: int, phone: str, name: str = "", present: bool = False) -> Signup:
+    """Confirm a person who turned up, by phone (and, `present`, mark them attended in the same step);
+    beyond capacity this is an audited override.
 
     Someone unknown gets a placeholder account in the activity's org: it becomes theirs when they
     register with a code sent to that phone (or one the organizer hands them).
@@ -20,6 +23,8 @@ def add_walk_in(actor: User, activity_id: int, phone: str, name: str = "") -> Si
     activity = lock_activity(activity_id)
     if activity.status != "published":
         raise ActivityNotEditable()
+    if present:
+        check_marking(activity)
     person = find_by_phone(phone)
     if person is None:
         person = new_placeholder(phone, name.strip() or phone[-4:], activity.org_id)
@@ -40,6 +45,8 @@ def add_walk_in(actor: User, activity_id: int, phone: str, name: str = "") -> Si
         _adjust(activity, extra=1)
     db.session.flush()
     record_event(actor, "signup.walk_in", signup, over_capacity=not seat, user_id=person.id)
+    if present:
+        mark_attendance(actor, activity.id, person.id, True)
     db.session.refresh(activity)
     return signup
 

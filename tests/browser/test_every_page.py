@@ -54,7 +54,7 @@ PAGES = {
         "/me", "/me/hours", "/me/hours/certificate/{year}", "/me/points", ("/manage/activities", 403), "/cases/{hazard}",
         "/wishes/new", "/wishes/{courier_wish}", "/grids/{grid}", ("/manage", 403),
     ],
-    IN_SERVICE: ["/me/service-sheet", "/me/hours"],
+    IN_SERVICE: ["/me/service-sheet", "/me/hours", "/"],
     RESIDENT: ["/", "/activities/{klass}", "/activities/{klass}/completion", "/activities/{painting}",
                "/posts/{post}", "/notifications", "/cases", "/cases/new", "/cases/{gas}"],
     ORGANIZER: [
@@ -71,6 +71,7 @@ PAGES = {
         "/admin/people/{member}", "/admin/import", "/admin/import/{job}", ("/reports/orgs/{taihe}", 404),
         "/cases?which=grids", "/cases/{hazard}", "/cases/{gas}", "/reports/orgs/{xiyuan}/cases",
         "/manage", "/wishes?status=pending", "/wishes/{pending_wish}", "/grids/{grid}",
+        "/manage/in-service", "/admin/people?type=resident", "/admin/people/{in_service}",
     ],
     ADMIN: ["/admin/orgs", "/admin/orgs/{street}", "/admin/people/{organizer}", "/reports/orgs/{district}",
             "/reports"],

@@ -62,7 +62,7 @@ def test_last_seat_goes_to_the_waitlist_and_back(new_page, live_server, sign_in)
 
     b = sign_in(new_page(), "13800000006")
     open_activity(b, live_server, PAINTING)
-    b.locator(PANEL).get_by_role("button", name="报名候补").click()
+    b.locator(PANEL).get_by_role("button", name="加入候补").click()
     expect(b.locator(f"{PANEL}[data-signup-status='waitlisted']")).to_be_visible()
     expect(b.locator(PANEL)).to_contain_text("候补第 1 位")
     expect(b.locator("#flash")).to_contain_text("候补第 1 位")

@@ -377,6 +377,7 @@ FORMS = {
     "/manage/posts/new": ("organizer_in", post_form),
     "/manage/posts/<int:post_id>/edit": ("organizer_in", post_form),
     "/manage/hours/<int:record_id>/approve": ("organizer_in", lambda w: {}),
+    "/manage/hours/approve": ("organizer_in", lambda w: {"record_id": str(w.record_id)}),
     "/manage/hours/<int:record_id>/reject": ("organizer_in", lambda w: {"reason": "没有记录"}),
     "/manage/hours/<int:record_id>/correct": ("organizer_in", lambda w: {"hours": "1.5"}),
     "/activities/<int:activity_id>/checkin/<code>": ("member", lambda w: {}),
@@ -388,6 +389,9 @@ FORMS = {
     "/admin/grids/<int:grid_id>/rename": ("organizer_in", lambda w: {f"grid{w.grid_id}-name": "第二网格"}),
     "/admin/import": ("organizer_in", lambda w: {"file": ROSTER}),
     "/admin/import/<int:job_id>/step": ("organizer_in", lambda w: {}),
+    "/admin/import/<int:job_id>/columns": ("organizer_in", lambda w: {"name": "0", "phone": "1"}),
+    "/reports/members/<int:user_id>/service-sheet/evaluation": (
+        "organizer_in", lambda w: {"quarter": "2026Q1", "rating": "good", "comment": "按时参加"}),
     "/admin/orgs": ("organizer_in", lambda w: {"name": "第三党支部", "kind": "branch",
                                                "parent_id": str(w.orgs["西苑社区"])}),
     "/admin/orgs/<int:org_id>/grants": ("organizer_in", lambda w: {"grant-phone": "13900000001",

@@ -104,6 +104,8 @@ MATRIX = {
     "POST /manage/posts/<int:post_id>/edit": (organizers(303, 404), post_form),
     "GET /manage/hours": (organizers(200, 200), None),
     "POST /manage/hours/<int:record_id>/approve": (organizers(303, 404), None),
+    # Several records at once: one out of scope refuses the lot with 404.
+    "POST /manage/hours/approve": (organizers(303, 404), lambda w: {"record_id": str(w.record_id)}),
     "POST /manage/hours/<int:record_id>/reject": (organizers(303, 404), lambda w: {"reason": "没有记录"}),
     "POST /manage/hours/<int:record_id>/correct": (organizers(303, 404), lambda w: {"hours": ""}),
     "GET /reports": (organizers(200, 200), None),
@@ -200,6 +202,15 @@ MATRIX = {
     "POST /me/grid": (signed_in(303), lambda w: {"grid_id": str(w.grid_id)}),
     # The desk: organizers (any scope: it counts what is in theirs), admins and grid workers.
     "GET /manage": (signed_in(200, resident=403, member=403), None),
+    # The columns of a kept file: only its uploader (a job already read is refused with a flash).
+    "POST /admin/import/<int:job_id>/columns": ({**organizers(303, 404), "admin": 404},
+                                                lambda w: {"name": "0", "phone": "1"}),
+    "GET /admin/import/template.xlsx": (organizers(200, 200), None),
+    # 双报到: the in-service members of my communities; the evaluation of a member in scope (refused with a
+    # flash when the organizer is not of the member's home community or the member is not in service).
+    "GET /manage/in-service": (organizers(200, 200), None),
+    "POST /reports/members/<int:user_id>/service-sheet/evaluation": (
+        organizers(303, 404), lambda w: {"quarter": "2026Q1", "rating": "good", "comment": "按时参加"}),
 }
 # Actions that use up their object (a revoked grant, an org name taken): each role gets a fresh world.
 FRESH_PER_ROLE = {"POST /admin/grants/<int:grant_id>/revoke", "POST /admin/orgs", "POST /admin/orgs/<int:org_id>/grants",

@@ -46,24 +46,26 @@ def people_state():
 def test_csv_in_utf8_with_or_without_bom_and_gb18030(encoding):
     data = (HEADER + "张建国,13800000003,第一党支部,离退休党员\n").encode(encoding)
     assert imports.parse_roster(data) == [
-        {"line": 2, "name": "张建国", "phone": "13800000003", "branch": "第一党支部", "member_type": "离退休党员"}]
+        {"line": 2, "name": "张建国", "phone": "13800000003", "branch": "第一党支部", "member_type": "离退休党员",
+         "grid": "", "employer": ""}]
 
 
 def test_english_headers_in_any_order_and_tabs():
     data = "Member type\tbranch\tPhone\tName\ncommunity\t第一党支部\t13800000004\tLiu\n".encode()
     assert imports.parse_roster(data)[0] == {"line": 2, "name": "Liu", "phone": "13800000004",
-                                             "branch": "第一党支部", "member_type": "community"}
+                                             "branch": "第一党支部", "member_type": "community", "grid": "", "employer": ""}
 
 
 def test_xlsx_with_a_phone_stored_as_a_number_and_blank_rows():
     data = xlsx([["姓名", "手机号", "党支部", "党员类型"], [None, None, None, None],
                  ["刘秀英", 13800000004, "第一党支部", "社区党员"]])
     assert imports.parse_roster(data) == [
-        {"line": 3, "name": "刘秀英", "phone": "13800000004", "branch": "第一党支部", "member_type": "社区党员"}]
+        {"line": 3, "name": "刘秀英", "phone": "13800000004", "branch": "第一党支部", "member_type": "社区党员",
+         "grid": "", "employer": ""}]
 
 
 @pytest.mark.parametrize("data, error", [
-    ("名字,电话\n张三,13800000003\n".encode(), imports.RosterColumnsMissing),
+    ("名字,单位\n张三,西苑物业\n".encode(), imports.RosterColumnsMissing),  # no 手机号
     (HEADER.encode(), imports.RosterEmpty),
     (b"", imports.RosterEmpty),
     (b"\xd0\xcf\x11\xe0old excel", imports.RosterUnreadable),

@@ -27,3 +27,13 @@ document.addEventListener("click", function (event) {
     done();
   }
 });
+/* "Choose all" (<input type="checkbox" data-check-all="name">) ticks every box of that name in its form. */
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  if (box instanceof HTMLInputElement && box.dataset.checkAll && box.form) {
+    /* form.elements includes the boxes outside the form that name it in their form attribute. */
+    Array.prototype.forEach.call(box.form.elements, function (other) {
+      if (other.type === "checkbox" && other.name === box.dataset.checkAll) { other.checked = box.checked; }
+    });
+  }
+});
