@@ -10,8 +10,7 @@ from .base import utcnow
 
 NOTIFICATION_KINDS = ("promoted", "activity_cancelled", "activity_changed", "hours_approved", "hours_rejected", "message",
                       "case_accepted", "case_assigned", "case_for_you", "case_resolved", "case_escalated",
-                      "case_closed", "case_rated", "case_reopened", "case_overdue",
-
+                      "case_closed", "case_rated", "case_reopened", "case_overdue", "case_passed_up",
                       "wish_approved", "wish_rejected", "wish_claimed", "wish_fulfilled", "wish_confirmed",
                       "reminder")
 # The SMS delivery of a notification (app/services/deliveries.py); None on rows from before SMS notices.

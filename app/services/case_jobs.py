@@ -5,26 +5,10 @@ from sqlalchemy import or_, select
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import Case, RoleGrant
+from ..models import Case
 from ..models.case import CONFIRM_WINDOW, IN_HAND
-from .cases import record_step, tell_reporter
+from .cases import level_handlers, record_step, tell_reporter
 from .notifications import notify
-
-
-def level_handlers(case: Case) -> list[int]:
-    """Who answers for the case at its level: the grid's workers and the community's organizers, then the
-    community's organizers, then the street's; and whoever has it in hand."""
-    grants = select(RoleGrant.user_id).where(RoleGrant.role == "organizer")
-    if case.level == "street":
-        grants = grants.where(RoleGrant.org_id == case.community.parent_id)
-    elif case.level == "community":
-        grants = grants.where(RoleGrant.org_id == case.community_id)
-    else:
-        grants = select(RoleGrant.user_id).where(or_(
-            (RoleGrant.role == "organizer") & (RoleGrant.org_id == case.community_id),
-            (RoleGrant.role == "grid_worker") & (RoleGrant.grid_id == case.grid_id)))
-    people = set(db.session.scalars(grants)) | {case.handler_id, case.assignee_id}
-    return sorted(people - {None})
 
 
 def alert_overdue_cases(now: datetime) -> int:

@@ -9,11 +9,11 @@ with an injected clock.
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import Case, CaseCredit, CaseEvent, Grid, Org, ServiceRecord, User
+from ..models import Case, CaseCredit, CaseEvent, Grid, Org, RoleGrant, ServiceRecord, User
 from ..models.base import utcnow
 from ..models.case import CASE_CATEGORIES, CASE_LEVELS, CASE_URGENCIES, CONFIRM_WINDOW, DEADLINES, IN_HAND
 from ..timeutil import local_date
@@ -224,8 +224,27 @@ def escalate_case(actor: User, case_id: int, reason: str, now: datetime | None =
     case.escalations += 1
     record_step(actor, case, "escalate", now, note=reason)
     tell_reporter(case, "case_escalated", actor, level=case.level)
+    # The new level must hear of it now, not when its deadline has passed.
+    notify([p for p in level_handlers(case) if p != actor.id], "case_passed_up", title=case.title, case_id=case.id,
+           level=case.level)
     db.session.flush()
     return case
+
+
+def level_handlers(case: Case) -> list[int]:
+    """Who answers for the case at its level: the grid's workers and the community's organizers, then the
+    community's organizers, then the street's; and whoever has it in hand."""
+    grants = select(RoleGrant.user_id).where(RoleGrant.role == "organizer")
+    if case.level == "street":
+        grants = grants.where(RoleGrant.org_id == case.community.parent_id)
+    elif case.level == "community":
+        grants = grants.where(RoleGrant.org_id == case.community_id)
+    else:
+        grants = select(RoleGrant.user_id).where(or_(
+            (RoleGrant.role == "organizer") & (RoleGrant.org_id == case.community_id),
+            (RoleGrant.role == "grid_worker") & (RoleGrant.grid_id == case.grid_id)))
+    people = set(db.session.scalars(grants)) | {case.handler_id, case.assignee_id}
+    return sorted(people - {None})
 
 
 def _reporters_turn(actor: User, case_id: int, now: datetime) -> Case:

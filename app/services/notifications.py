@@ -95,6 +95,8 @@ def _case_texts(p: dict, title: str) -> dict[str, str]:
         "case_rated": _("The reporter confirmed “%(title)s” and rated it %(score)s of 5.", title=title,
                         score=p.get("score", "")),
         "case_reopened": _("The reporter reopened “%(title)s”: %(reason)s", title=title, reason=p.get("reason", "")),
+        "case_passed_up": _("The case “%(title)s” has been passed up to %(level)s: please accept it.", title=title,
+                            level=levels.get(p.get("level"), "")),
         "case_overdue": _("The case “%(title)s” is overdue: please accept it.", title=title)
         if p.get("step") == "accept" else _("The case “%(title)s” is overdue: please resolve it.", title=title),
     }

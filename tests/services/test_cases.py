@@ -132,6 +132,16 @@ def test_escalation_moves_the_case_up_and_only_that_level_acts(town):
         "case_escalated", "case_escalated", "case_accepted"]
 
 
+def test_the_new_level_hears_of_an_escalated_case_at_once(town):
+    case_id = report(town)
+    step(cases.escalate_case, town.worker, case_id, "需要社区协调物业")
+    told = lambda person: db.session.scalars(select(Notification.kind).where(  # noqa: E731
+        Notification.user_id == person.id, Notification.kind == "case_passed_up")).all()
+    assert (told(town.organizer), told(town.worker), told(town.street_organizer)) == (["case_passed_up"], [], [])
+    step(cases.escalate_case, town.organizer, case_id, "涉及多个社区")
+    assert (told(town.organizer), told(town.street_organizer)) == (["case_passed_up"], ["case_passed_up"])
+
+
 def test_escalation_needs_a_reason(town):
     case_id = report(town)
     with pytest.raises(ReasonRequired):
