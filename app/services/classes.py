@@ -13,7 +13,7 @@ from ..models import Activity, ActivitySession, SessionAttendance, Signup, User
 from ..models.base import utcnow
 from .activities import check_marking
 from .audit import record_event
-from .errors import NotConfirmed, SessionOutOfOrder
+from .errors import NotConfirmed, SessionHasMarks, SessionOutOfOrder
 from .signups import lock_activity
 
 DEFAULT_SHARE = Decimal("0.8")
@@ -44,6 +44,10 @@ def remove_session(actor: User, activity_id: int, session_id: int) -> None:
     activity = lock_activity(activity_id)
     session = next((s for s in activity.sessions if s.id == session_id), None)
     if session is not None:
+        # Marks carry official weight (they decide who completed the class): never dropped with their session.
+        if db.session.scalar(select(SessionAttendance.session_id).where(SessionAttendance.session_id == session.id)
+                             .limit(1)) is not None:
+            raise SessionHasMarks()
         activity.sessions.remove(session)
         _span(activity)
         db.session.flush()

@@ -334,5 +334,9 @@ class AllocationNeedsDeadline(DomainError):
 class AllocationFixed(DomainError):
     message = _l("How the places are given cannot change once people have signed up or applied.")
     field = "allocation"
+class SessionHasMarks(DomainError):
+    message = _l("Attendance has been marked at this session, so it stays: the marks count towards completing the class.")
+
+
 class NothingChosen(DomainError):
     message = _l("Choose at least one person or record first (at most 500).")

@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Activity, ActivitySession, AuditEvent, Notification, ServiceRecord, Signup
+from app.models import Activity, ActivitySession, AuditEvent, Notification, ServiceRecord, SessionAttendance, Signup
 from app.models.base import utcnow
 from app.services import activities, checkin, classes, records, signups
 from app.services.errors import (ActivityNotEditable, AttendanceOnCancelled, BadHours, CancelAfterAttendance,
                                  CapacityBelowConfirmed, CheckinNotOpen, HoursNotTenths, OutOfScope,
-                                 TimeFixedByAttendance)
+                                 SessionHasMarks, TimeFixedByAttendance)
 
 
 @pytest.fixture
@@ -187,6 +187,22 @@ def test_a_class_session_marked_is_attendance_taken(organizer, community, make_u
     db.session.commit()
     with pytest.raises(TimeFixedByAttendance):
         activities.update_activity(organizer, a.id, {**same(a), "hours": Decimal("8")})
+
+
+def test_a_class_session_with_marks_is_not_removed(organizer, community, make_user, make_activity):
+    a, (member,) = running_with(make_activity, make_user, community["community"], kind="training")
+    marked = classes.add_session(organizer, a.id, a.starts_at, a.ends_at)
+    spare = classes.add_session(organizer, a.id, a.ends_at + timedelta(days=7), a.ends_at + timedelta(days=7, hours=2))
+    db.session.commit()
+    classes.mark_session(organizer, marked, member.id, False)
+    db.session.commit()
+    with pytest.raises(SessionHasMarks):
+        classes.remove_session(organizer, a.id, marked.id)
+    db.session.rollback()
+    classes.remove_session(organizer, a.id, spare.id)
+    db.session.commit()
+    assert [s.id for s in db.session.get(Activity, a.id).sessions] == [marked.id]
+    assert db.session.scalar(select(func.count()).select_from(SessionAttendance)) == 1
 
 
 def test_without_attendance_a_running_activity_can_still_move_or_be_cancelled(organizer, community, make_user,
