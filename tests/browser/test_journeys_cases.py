@@ -67,7 +67,7 @@ def test_a_resident_reports_with_a_photo_a_grid_worker_resolves_and_the_resident
     resident.goto(case_url)
     expect(resident.locator("[data-case-id]")).to_have_attribute("data-case-status", "resolved")
     resident.get_by_label("评分").fill("5")
-    resident.get_by_label("评价", exact=True).fill("修得很快，谢谢！")
+    resident.get_by_label("评语", exact=True).fill("修得很快，谢谢！")
     resident.get_by_role("button", name="确认并评价").click()
     expect(resident.locator("[data-case-id]")).to_have_attribute("data-case-status", "closed")
     expect(resident.locator("[data-score]")).to_have_attribute("data-score", "5")
