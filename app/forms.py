@@ -3,6 +3,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, IntegerField, PasswordField,
                      SelectField, StringField, TextAreaField)
 from wtforms.fields import DateTimeField
@@ -48,6 +49,18 @@ class Form(FlaskForm):
             elif isinstance(field, DateTimeField):
                 extra.setdefault(field.name, []).insert(0, within_years)  # before the form's validate_<field>
         return super().validate(extra_validators=extra)
+
+
+class PhotosField(MultipleFileField):
+    """Photos from a phone (its camera or its gallery); services/photos.py checks and cleans their bytes."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs["render_kw"] = {"accept": "image/*", **kwargs.get("render_kw", {})}
+        super().__init__(label, validators, **kwargs)
+
+    def uploads(self) -> list[bytes]:
+        """The files sent (an empty file input still sends one part without a name: no photo)."""
+        return [f.read() for f in (self.data or []) if getattr(f, "filename", "")]
 
 
 class HoursField(DecimalField):

@@ -1,11 +1,10 @@
 """Forms of cases (民情事项): reporting one, and the fields of each step."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from .forms import TOO_LONG, Form, HoursField
+from .forms import TOO_LONG, Form, HoursField, PhotosField
 from .models.case import CASE_CATEGORIES, CASE_URGENCIES
 
 CATEGORY_LABELS = {"urban": _l("Urban management"), "safety": _l("Safety"), "petition": _l("Petition"),
@@ -35,8 +34,7 @@ class CaseForm(Form):
     grid_id = SelectField(_l("Grid"), coerce=int, validators=[DataRequired(_l("Choose the grid where it happened."))])
     location = StringField(_l("Place"), validators=[Optional(), Length(max=200, message=TOO_LONG)],
                            render_kw={"maxlength": 200})
-    photo = MultipleFileField(_l("Photos (up to 3, 5 MB each)"),
-                              render_kw={"accept": "image/*", "capture": "environment"})
+    photo = PhotosField(_l("Photos (up to 3, 5 MB each)"), render_kw={"capture": "environment"})
     anonymous = BooleanField(_l("Keep my name from everyone but the handlers"))
 
 

@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from .forms import TOO_LONG, Form, HoursField
+from .forms import TOO_LONG, Form, HoursField, PhotosField
 
 
 
@@ -32,6 +32,8 @@ class FulfilForm(Form):
         InputRequired(_l("Enter the hours.")),
         NumberRange(min=0.1, max=24, message=_l("Hours must be more than 0 and at most 24 a day."))],
         render_kw={"inputmode": "decimal", "min": 0.5, "max": 24, "step": 0.5})
+    # No `capture`: the photo is often taken at the handover and sent later, from the gallery.
+    photo = PhotosField(_l("Photos (up to 3, 5 MB each)"))
 
 
 class HomeGridForm(Form):

@@ -11,10 +11,10 @@ from .counter import ChangeCounter
 from .code import PhoneCode
 from .case import Case, CaseCredit, CaseEvent, CasePhoto
 from .points import PersonMonthHours, PointsAdjustment, PointsPublication, PointsRule
-from .wish import Wish
+from .wish import Wish, WishPhoto
 
 __all__ = [
     "Activity", "ActivitySession", "Case", "CaseCredit", "CaseEvent", "CasePhoto", "ChangeCounter", "AuditEvent", "ImportJob", "SessionAttendance", "Certificate", "Grid", "MonthlyHours", "Notification", "Org", "PersonMonthHours", "PointsAdjustment", "PointsPublication", "PointsRule", "PhoneCode", "PostClaim", "RoleGrant",
-    "ServicePost", "ServiceRecord", "Signup", "User", "Wish", "activity_units",
+    "ServicePost", "ServiceRecord", "Signup", "User", "Wish", "WishPhoto", "activity_units",
 ]
 from .sheet import SheetEvaluation

@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import StoredPhoto, utcnow
 from .org import Grid, Org
 from .user import User
 
@@ -107,18 +107,13 @@ class CaseEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class CasePhoto(db.Model):
+class CasePhoto(StoredPhoto, db.Model):
     """A photo of a case, re-encoded without metadata and stored under a random name."""
 
     __tablename__ = "case_photos"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(String(30))
-    width: Mapped[int]
-    height: Mapped[int]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="photos")
 

@@ -1,4 +1,4 @@
-"""Small wishes (微心愿) of a grid's residents, and who fulfils them."""
+"""Small wishes (微心愿) of a grid's residents, who fulfils them, and the photos of a fulfilled one."""
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
+from .base import StoredPhoto, utcnow
 from .org import Grid, Org
 from .user import User
 
@@ -62,6 +62,7 @@ class Wish(db.Model):
     wisher: Mapped[User | None] = relationship(foreign_keys=[wisher_id])
     claimer: Mapped[User | None] = relationship(foreign_keys=[claimer_id])
     unit: Mapped[Org | None] = relationship(foreign_keys=[unit_id])
+    photos: Mapped[list["WishPhoto"]] = relationship(back_populates="wish", order_by="WishPhoto.id")
 
     @property
     def wisher_name(self) -> str:
@@ -71,3 +72,14 @@ class Wish(db.Model):
     @property
     def masked_wisher(self) -> str:
         return mask_name(self.wisher_name)
+
+
+class WishPhoto(StoredPhoto, db.Model):
+    """A photo the fulfiller took of a fulfilled wish."""
+
+    __tablename__ = "wish_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wish_id: Mapped[int] = mapped_column(ForeignKey("wishes.id", ondelete="CASCADE"), index=True)
+
+    wish: Mapped[Wish] = relationship(back_populates="photos")

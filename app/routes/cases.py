@@ -1,5 +1,5 @@
 """Cases (民情事项): the list, reporting one from a phone, a case with its timeline, its steps and photos."""
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -12,9 +12,9 @@ from ..models import Case, CasePhoto, Grid, Org, User
 from ..models.base import utcnow
 from ..models.case import CASE_STATUSES
 from ..services import case_lists, cases
-from ..services.photos import read_photo
 from .loaders import visible_case
 from .perform import perform
+from .photos import send_photo
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 LABELS = {"categories": CATEGORY_LABELS, "urgencies": URGENCY_LABELS, "statuses": CASE_STATUS_LABELS,
@@ -51,9 +51,8 @@ def new():
     """Report a case: the grid I live in is chosen already."""
     form = CaseForm(grid_id=current_user.grid_id or 0)
     _grid_choices(form)
-    photos = [f.read() for f in (form.photo.data or []) if getattr(f, "filename", "")] if form.is_submitted() else []
-    done = perform(lambda: cases.report_case(current_user, form.data, photos), _("Thank you: your report is in."),
-                   lambda case: url_for(".show", case_id=case.id), form=form, field="title")
+    done = perform(lambda: cases.report_case(current_user, form.data, form.photo.uploads()),
+                   _("Thank you: your report is in."), lambda case: url_for(".show", case_id=case.id), form=form, field="title")
     if done is not None:
         return done
     return render_template("cases/new.html", form=form), 422 if form.is_submitted() else 200
@@ -159,6 +158,4 @@ def photo(case_id: int, photo_id: int):
     item = db.session.get(CasePhoto, photo_id)
     if item is None or item.case_id != case.id:
         abort(404)
-    response = Response(read_photo(item), mimetype=item.content_type)
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
+    return send_photo(item)

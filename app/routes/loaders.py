@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import (Activity, ActivitySession, Case, Grid, ImportJob, Org, RoleGrant, ServicePost, ServiceRecord, User,
-                      Wish)
+                      Wish, WishPhoto)
 from ..models.wish import PUBLIC_WISH_STATUSES
 from ..services.case_lists import case_visible
 from ..services.scope import (activity_in_scope, can_handle_grid, can_manage_org, grant_in_scope, grid_managed_in_scope,
@@ -112,6 +112,12 @@ def visible_wish(wish_id: int) -> Wish:
             current_user.is_authenticated and (wish.wisher_id == current_user.id or can_handle_grid(current_user, wish.grid))):
         abort(404)
     return wish
+
+
+def visible_wish_photo(wish_id: int, photo_id: int) -> WishPhoto:
+    """A photo of a wish the person may see; a photo of another wish is a 404 like a missing one."""
+    visible_wish(wish_id)
+    return db.one_or_404(select(WishPhoto).where(WishPhoto.id == photo_id, WishPhoto.wish_id == wish_id))
 
 
 def visible_grid(grid_id: int) -> Grid:

@@ -1,9 +1,10 @@
-"""The wish wall (微心愿) and a wish's steps: post, approve or reject, claim, release, fulfil, confirm."""
+"""The wish wall (微心愿) and a wish's steps: post, approve or reject, claim, release, fulfil (with photos), confirm."""
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from ..database import write_lock_later
 from ..extensions import db
 from ..forms import ReasonForm
 from ..forms_wishes import FulfilForm, WishForm
@@ -13,8 +14,9 @@ from ..models.wish import PUBLIC_WISH_STATUSES
 from ..services import wishes
 from ..services.grids import all_grids, choosable_grids
 from ..services.scope import can_handle_grid, is_desk_user
-from .loaders import visible_wish
+from .loaders import visible_wish, visible_wish_photo
 from .perform import perform
+from .photos import send_photo
 
 bp = Blueprint("wishes", __name__, url_prefix="/wishes")
 
@@ -132,11 +134,13 @@ def release(wish_id: int):
 
 @bp.post("/<int:wish_id>/fulfil")
 @login_required
+@write_lock_later  # the photos are checked and re-encoded before the write lock is taken
 def fulfil(wish_id: int):
-    """Say the wish is done (`note`, `hours`)."""
+    """Say the wish is done (`note`, `hours`, up to 3 `photo` files)."""
     form = FulfilForm()
     return _with_form(wish_id, form, "fulfil_form",
-                      lambda: wishes.fulfil_wish(current_user, wish_id, form.note.data, form.hours.data),
+                      lambda: wishes.fulfil_wish(current_user, wish_id, form.note.data, form.hours.data,
+                                                 form.photo.uploads()),
                       _("Marked fulfilled. The wisher will confirm it."), "note")
 
 
@@ -146,3 +150,9 @@ def confirm(wish_id: int):
     """The wisher or a grid worker confirms the wish came true; the fulfiller's hours go for review."""
     return _step(wish_id, lambda: wishes.confirm_wish(current_user, wish_id),
                  _("Confirmed. The fulfiller's hours go to the community for review."))
+
+
+@bp.get("/<int:wish_id>/photos/<int:photo_id>")
+def photo(wish_id: int, photo_id: int):
+    """A photo of a fulfilled wish, only for those who may see the wish."""
+    return send_photo(visible_wish_photo(wish_id, photo_id))

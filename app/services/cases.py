@@ -13,7 +13,7 @@ from sqlalchemy import or_, select, update
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import Case, CaseCredit, CaseEvent, Grid, Org, RoleGrant, ServiceRecord, User
+from ..models import Case, CaseCredit, CaseEvent, CasePhoto, Grid, Org, RoleGrant, ServiceRecord, User
 from ..models.base import utcnow
 from ..models.case import CASE_CATEGORIES, CASE_LEVELS, CASE_URGENCIES, CONFIRM_WINDOW, DEADLINES, IN_HAND
 from ..timeutil import local_date
@@ -23,7 +23,7 @@ from .errors import (AssigneeOutside, AssigneeRequired, BadHours, BadScore, Case
                      ReasonRequired, UnknownGrid)
 from .hours import MAX_HOURS_A_DAY, check_hours
 from .notifications import notify
-from .photos import store_case_photos
+from .photos import clean_photos, store_photos
 from .scope import can_manage_org
 
 
@@ -91,6 +91,7 @@ def report_case(reporter: User, data: dict, photos: list[bytes] = (), now: datet
         raise UnknownGrid()
     if data["category"] not in CASE_CATEGORIES or data["urgency"] not in CASE_URGENCIES:
         raise CaseWrongStep()
+    cleaned = clean_photos(list(photos))
     accept, resolve = DEADLINES[data["urgency"]]
     case = Case(title=data["title"].strip(), description=data.get("description") or "", category=data["category"],
                 urgency=data["urgency"], status="reported", level="grid", grid_id=grid.id,
@@ -99,7 +100,7 @@ def report_case(reporter: User, data: dict, photos: list[bytes] = (), now: datet
                 accept_due=now + accept, resolve_due=now + resolve, escalations=0, resolution="", comment="")
     db.session.add(case)
     db.session.flush()
-    store_case_photos(case, list(photos), now)
+    store_photos(CasePhoto, cleaned, now, case_id=case.id)
     record_step(reporter, case, "report", now, photos=len(photos))
     db.session.flush()
     return case

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import Grid, Org, ServiceRecord, User, Wish
+from ..models import Grid, Org, ServiceRecord, User, Wish, WishPhoto
 from ..models.base import utcnow
 from ..models.wish import PUBLIC_WISH_STATUSES
 from ..timeutil import local_date, local_today
@@ -24,6 +24,7 @@ from .errors import (ForNameNotAllowed, NeededByPast, NoSuchGrid, WishNoteRequir
 from .grids import choosable_grids
 from .hours import check_hours
 from .notifications import notify
+from .photos import clean_photos, store_photos
 from .scope import can_handle_grid, can_manage_org, wish_in_scope
 
 
@@ -124,18 +125,20 @@ def release_wish(actor: User, wish_id: int) -> Wish:
     return wish
 
 
-def fulfil_wish(actor: User, wish_id: int, note: str, hours: Decimal) -> Wish:
-    """The claimer says the wish is done, with what was done and the hours it took; the wisher is told."""
+def fulfil_wish(actor: User, wish_id: int, note: str, hours: Decimal, photos: list[bytes] = ()) -> Wish:
+    """The claimer says the wish is done, with what was done, the hours it took and up to 3 photos; the wisher is told."""
     note = (note or "").strip()
     if not note:
         raise WishNoteRequired()
     check_hours(hours)
+    cleaned = clean_photos(list(photos))  # before the write lock: decoding a phone photo takes a while
     begin_write()
     wish = _move(wish_id, "claimed", "fulfilled", Wish.claimer_id == actor.id, fulfil_note=note[:2000],
                  hours=hours, fulfilled_at=utcnow())
     if wish is None:
         raise WishNotClaimedByYou()
-    record_event(actor, "wish.fulfil", wish, hours=str(hours))
+    store_photos(WishPhoto, cleaned, wish.fulfilled_at, wish_id=wish.id)
+    record_event(actor, "wish.fulfil", wish, hours=str(hours), photos=len(cleaned))
     _tell_wisher(wish, "wish_fulfilled")
     return wish
 

@@ -1,9 +1,11 @@
-"""Wishes and the desk in a phone browser: a member claims a wish on the wall and fulfils it; a grid
-worker's morning starts on the desk and approves the wish waiting there."""
+"""Wishes and the desk in a phone browser: a member claims a wish on the wall and fulfils it (with a photo
+too); a grid worker's morning starts on the desk and approves the wish waiting there."""
 import pytest
 from playwright.sync_api import expect
 
 from app.cli.seed import DEMO_PASSWORD
+from tests.browser.conftest import SCREENSHOTS
+from tests.photos import exif_of, photo
 
 pytestmark = pytest.mark.browser
 
@@ -72,3 +74,61 @@ def test_a_grid_workers_morning_on_the_desk(page, live_server):
     with page.expect_navigation():
         page.locator("body > header").get_by_role("link", name="管理").click()
     expect(page.locator("[data-todo='wishes']")).to_have_attribute("data-count", "0")
+
+
+def test_a_member_fulfils_a_wish_with_a_photo_from_the_phone(new_page, live_server, sign_in, console, tmp_path):
+    """At 360 px: a file that is no picture is refused in place; the photo swaps in with the panel, without
+    its EXIF, and the wisher and anyone on the wish page see it; the wall stays text."""
+    console.allow(r"status of 422")
+    picture, fake = tmp_path / "IMG_3107.jpg", tmp_path / "收据.jpg"
+    picture.write_bytes(photo(size=(2400, 1800), gps=True))
+    fake.write_bytes(b"%PDF-1.4 not a picture")
+
+    member = new_page()
+    sign_in(member, "13800000005")
+    member.goto(live_server("/wishes"))
+    with member.expect_navigation():
+        member.locator("[data-wish-id]").filter(has_text=TAP).get_by_role("link", name=TAP).click()
+    member.evaluate("window.__marker = 1")
+    member.locator(PANEL).get_by_role("button", name="认领这个心愿").click()
+    expect(member.locator(f"{PANEL}[data-wish-status='claimed']")).to_be_visible()
+
+    camera = member.locator(f"{PANEL} input[type=file][name=photo]")
+    assert camera.get_attribute("accept") == "image/*" and camera.get_attribute("multiple") is not None
+    member.get_by_label("完成情况").fill("换了新的水龙头垫片，不再漏水了。")
+    member.get_by_label("服务时长（小时）").fill("1.5")
+    camera.set_input_files(str(fake))
+    member.locator(PANEL).get_by_role("button", name="标记完成").click()
+    expect(member.locator("#photo-error")).to_have_text("照片须为 JPEG、PNG 或 WebP 格式的图片。")
+    expect(member.locator(f"{PANEL}[data-wish-status='claimed']")).to_be_visible()
+    expect(member.get_by_label("完成情况")).to_have_value("换了新的水龙头垫片，不再漏水了。")
+    assert member.evaluate("document.documentElement.scrollWidth") <= 360
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    member.screenshot(path=SCREENSHOTS / "wish-fulfil-photo-refused.png", full_page=True, animations="disabled")
+
+    member.locator(f"{PANEL} input[type=file][name=photo]").set_input_files(str(picture))
+    member.locator(PANEL).get_by_role("button", name="标记完成").click()
+    expect(member.locator(f"{PANEL}[data-wish-status='fulfilled']")).to_be_visible()
+    image = member.locator(f"{PANEL} .wish-photos img")
+    expect(image).to_have_count(1)
+    expect(image).to_be_visible()
+    assert member.evaluate("img => img.complete && img.naturalWidth", image.element_handle()) == 1600
+    assert member.evaluate("window.__marker") == 1, "the panel swapped in place"
+    assert member.evaluate("document.documentElement.scrollWidth") <= 360
+    member.screenshot(path=SCREENSHOTS / "wish-fulfilled-with-photo.png", full_page=True, animations="disabled")
+    wish_url, photo_url = member.url, image.get_attribute("src")
+    served = member.request.get(live_server(photo_url))
+    assert served.status == 200 and exif_of(served.body()) == {}
+
+    wisher = new_page()
+    sign_in(wisher, "13800000009")
+    wisher.goto(wish_url)
+    expect(wisher.locator(f"{PANEL} .wish-photos img")).to_be_visible()
+    expect(wisher.locator(PANEL).get_by_role("button", name="确认：心愿已实现")).to_be_visible()
+
+    visitor = new_page()
+    visitor.goto(live_server("/wishes?status=fulfilled"))
+    expect(visitor.locator("[data-wish-id]").filter(has_text=TAP)).to_have_attribute("data-wish-status", "fulfilled")
+    expect(visitor.locator("main img")).to_have_count(0)
+    visitor.goto(wish_url)
+    expect(visitor.locator(f"{PANEL} .wish-photos img")).to_be_visible()

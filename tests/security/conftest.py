@@ -52,6 +52,7 @@ class World:
     resolved_case_id: int = 0  # the resident's, resolved: waiting for the resident to confirm or reopen
     photo_id: int = 0
     wishes: dict = field(default_factory=dict)  # status -> id: pending (the resident's), open, claimed (the member's), fulfilled
+    wish_photo_id: int = 0  # of the fulfilled wish
     anchor: datetime | None = None  # "now" for the world's times, so two builds are the same
 
 
@@ -157,8 +158,9 @@ def build_world(app, password_hash, anchor: datetime | None = None) -> World:
 
 
 def _wishes(w: World, grid) -> None:
-    """Four wishes of the resident in the grid: pending, open, claimed by the member, fulfilled by the member."""
+    """Four wishes of the resident in the grid: pending, open, claimed by the member, fulfilled by the member (with a photo)."""
     from app.services import wishes
+    from tests.photos import photo
 
     resident, member, worker = (db.session.get(User, w.users[r]) for r in ("resident", "member", "grid_worker"))
     for status in ("pending", "open", "claimed", "fulfilled"):
@@ -169,7 +171,7 @@ def _wishes(w: World, grid) -> None:
         if status in ("claimed", "fulfilled"):
             wishes.claim_wish(member, wish.id)
         if status == "fulfilled":
-            wishes.fulfil_wish(member, wish.id, "送到了", Decimal("1"))
+            w.wish_photo_id = wishes.fulfil_wish(member, wish.id, "送到了", Decimal("1"), [photo()]).photos[0].id
         db.session.commit()
         w.wishes[status] = wish.id
 
@@ -266,6 +268,8 @@ def world_args(app, world: World, rule=None) -> dict:
         return {**world_args(app, world), "code": checkin_code}
     if rule is not None and rule.endpoint in ("cases.confirm", "cases.reopen"):
         return {**world_args(app, world), "case_id": world.resolved_case_id}
+    if rule is not None and rule.endpoint == "wishes.photo":
+        return {**world_args(app, world), "wish_id": world.wishes["fulfilled"], "photo_id": world.wish_photo_id}
     if rule is not None and rule.endpoint in WISH_FOR_STEP:
         return {**world_args(app, world), "wish_id": world.wishes[WISH_FOR_STEP[rule.endpoint]]}
     if rule is not None and rule.endpoint.startswith("reminders."):

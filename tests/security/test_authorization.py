@@ -189,6 +189,8 @@ MATRIX = {
     "GET /wishes/new": (signed_in(200), None),
     "POST /wishes/new": (signed_in(303), lambda w: {"title": "想要一副老花镜", "grid_id": str(w.grid_id)}),
     "GET /wishes/<int:wish_id>": (everyone(200), None),
+    # A photo of the fulfilled wish, to everyone who may see the wish (test_a_wish_photo_… below: the rest).
+    "GET /wishes/<int:wish_id>/photos/<int:photo_id>": (everyone(200), None),
     "POST /wishes/<int:wish_id>/approve": (signed_in(404, resident=303, grid_worker=303, organizer_in=303, admin=303), None),
     "POST /wishes/<int:wish_id>/reject": (signed_in(404, resident=422, grid_worker=303, organizer_in=303, admin=303),
                                           lambda w: {"reason": "不属于本网格"}),
@@ -309,3 +311,13 @@ def test_the_review_queue_shows_only_records_in_scope(app, world):
     outside = client_as(app, world, "organizer_out").get("/manage/hours").get_data(as_text=True)
     assert f'data-record-id="{world.record_id}"' in inside
     assert "data-record-id=" not in outside
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_wish_photo_is_404_under_another_wish_or_a_wish_one_may_not_see(app, world, role):
+    """The fulfilled wish's photo asked for under the open wish (whose page everyone sees) or the pending one."""
+    client = client_as(app, world, role)
+    photo = world.wish_photo_id
+    assert client.get(f"/wishes/{world.wishes['fulfilled']}/photos/{photo}").status_code == 200
+    for status in ("open", "claimed", "pending"):
+        assert client.get(f"/wishes/{world.wishes[status]}/photos/{photo}").status_code == 404, status
