@@ -340,3 +340,16 @@ class SessionHasMarks(DomainError):
 
 class NothingChosen(DomainError):
     message = _l("Choose at least one person or record first (at most 500).")
+
+
+class NotTheHomeCommunity(DomainError):
+    message = _l("Only the organizers of the community where the member lives evaluate their service.")
+
+
+class BadRating(DomainError):
+    message = _l("Choose 优秀 (excellent), 良好 (good) or 一般 (fair).")
+    field = "rating"
+
+
+class QuarterNotBegun(DomainError):
+    message = _l("This quarter has not begun yet.")

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -14,23 +13,10 @@ from ..models.base import utcnow
 from ..models.sheet import RATINGS
 from ..timeutil import local_today, to_local
 from .audit import record_event
-from .errors import DomainError
+from .errors import BadRating, NotTheHomeCommunity, QuarterNotBegun
 from .scope import can_manage_org, org_in_scope
 
 COMMENT_MAX = 500
-
-
-class NotTheHomeCommunity(DomainError):
-    message = _l("Only the organizers of the community where the member lives evaluate their service.")
-
-
-class BadRating(DomainError):
-    message = _l("Choose 优秀 (excellent), 良好 (good) or 一般 (fair).")
-    field = "rating"
-
-
-class QuarterNotBegun(DomainError):
-    message = _l("This quarter has not begun yet.")
 
 
 @dataclass(frozen=True)

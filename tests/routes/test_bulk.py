@@ -11,16 +11,6 @@ from app.services import records
 from app.timeutil import local_today
 
 
-@pytest.fixture
-def org(community):
-    return community["community"]
-
-
-@pytest.fixture
-def organizer(org, make_user):
-    return make_user(role="organizer", org=org)
-
-
 def signed_up(app, activity, people):
     with app.app_context():
         db.session.add_all(Signup(activity_id=activity.id, user_id=p.id, status="confirmed") for p in people)

@@ -2,23 +2,12 @@
 message by SMS with its count, and the reminder's "still coming?" link without signing in."""
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Signup, User
 from app.models.base import utcnow
 from app.services.tick import run_due
-
-
-@pytest.fixture
-def org(community):
-    return community["community"]
-
-
-@pytest.fixture
-def organizer(org, make_user):
-    return make_user(role="organizer", org=org)
 
 
 def signed_up(client, login, activity, people):
