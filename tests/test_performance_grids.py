@@ -1,0 +1,103 @@
+"""The grid pages of the bench (the desk, a street's case list, the wish wall, a branch's month of points):
+statements per page pinned, their hot queries checked with EXPLAIN, and the pool sized for the workers."""
+from datetime import date, timedelta
+
+import pytest
+
+from app import create_app
+from app.extensions import db
+from app.models import Case, Grid, PointsAdjustment, Wish
+from app.models.base import utcnow
+from tests.test_performance import add, full_scans, plans, sent, world  # noqa: F401  (fixtures)
+
+PINNED = {
+    "desk": 9,
+    "case list": 5,
+    "wish wall": 8,
+    "branch points list": 12,
+}
+
+
+def grows_not(sent, request, grow, page: str) -> None:  # noqa: F811
+    few = len(sent(request))
+    grow()
+    many = len(sent(request))
+    assert (few, many) == (PINNED[page], PINNED[page]), f"{page}: {few} statements, then {many}"
+
+
+@pytest.fixture
+def grid(app, world):
+    with app.app_context():
+        g = Grid(community_id=world["community"].id, name="第一网格")
+        db.session.add(g)
+        db.session.commit()
+        return g.id
+
+
+@pytest.fixture
+def grow(app, world, grid, make_user):
+    """Factories adding n cases (some overdue) or wishes (every status) to the grid."""
+    reporter = make_user(branch=world["branch"])
+    claimer = make_user(branch=world["branch"])
+
+    def cases(n):
+        now = utcnow()
+        with app.app_context():
+            db.session.add_all(Case(title=f"事项{i}", category="urban", urgency="normal", grid_id=grid,
+                                    community_id=world["community"].id, reporter_id=reporter.id, reported_at=now,
+                                    status=("reported", "accepted", "closed")[i % 3],
+                                    accept_due=now - timedelta(hours=i % 2), resolve_due=now + timedelta(days=3))
+                               for i in range(n))
+            db.session.commit()
+
+    def wishes(n):
+        with app.app_context():
+            db.session.add_all(Wish(title=f"心愿{i}", grid_id=grid, wisher_id=reporter.id, status=status,
+                                    claimer_id=claimer.id if status in ("claimed", "fulfilled", "confirmed") else None)
+                               for i in range(n) for status in ("pending", "open", "claimed", "confirmed"))
+            db.session.commit()
+
+    def adjustments(n):
+        with app.app_context():
+            db.session.add_all(PointsAdjustment(user_id=claimer.id, org_id=world["branch"].id,
+                                                month=date.today().replace(day=1), points=2, reason="值守", by_id=None)
+                               for _ in range(n))
+            db.session.commit()
+
+    return {"cases": cases, "wishes": wishes, "adjustments": adjustments}
+
+
+def test_desk_queries_stay_constant(client, login, world, grow, sent):
+    grow["cases"](3)
+    grow["wishes"](1)
+    login(world["organizer"])
+    grows_not(sent, lambda: client.get("/manage"), lambda: (grow["cases"](30), grow["wishes"](10)), "desk")
+
+
+def test_street_case_list_queries_stay_constant(client, login, world, grow, sent):
+    grow["cases"](3)
+    login(world["organizer"])
+    grows_not(sent, lambda: client.get("/cases"), lambda: grow["cases"](40), "case list")
+
+
+def test_wish_wall_queries_stay_constant(client, login, world, grow, sent):
+    grow["wishes"](2)
+    login(world["member"])
+    grows_not(sent, lambda: client.get("/wishes"), lambda: grow["wishes"](20), "wish wall")
+
+
+def test_branch_points_list_queries_stay_constant(client, login, world, grow, add, sent):  # noqa: F811
+    add["records"](3, [world["branch"]])
+    grow["adjustments"](2)
+    login(world["organizer"])
+    grows_not(sent, lambda: client.get(f"/reports/orgs/{world['branch'].id}/points"),
+              lambda: (add["records"](20, [world["branch"]]), grow["adjustments"](10)), "branch points list")
+
+
+def test_the_postgresql_pool_is_sized_by_its_setting():
+    """The pool keeps DATABASE_POOL_SIZE connections per process (2 by default), as many more for a moment."""
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/nowhere"  # never connected to
+    for config, size in (({}, 2), ({"DATABASE_POOL_SIZE": 4}, 4)):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", **config})
+        with app.app_context():
+            assert (db.engine.pool.size(), db.engine.pool._max_overflow) == (size, size)
