@@ -8,7 +8,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Case, Grid, PointsAdjustment, Wish
 from app.models.base import utcnow
-from tests.test_performance import add, full_scans, plans, sent, world  # noqa: F401  (fixtures)
+from tests.test_performance import add, full_scans, on_sqlite_only, plans, sent, world  # noqa: F401  (fixtures)
 
 PINNED = {
     "desk": 5,  # the person, their grants, the five counts in one statement, unread messages, the Review badge
@@ -101,3 +101,46 @@ def test_the_postgresql_pool_is_sized_by_its_setting():
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", **config})
         with app.app_context():
             assert (db.engine.pool.size(), db.engine.pool._max_overflow) == (size, size)
+
+
+# EXPLAIN (see tests/test_performance.py): no full scan on either engine; which index, on SQLite.
+
+def test_desk_counts_seek_the_grids_cases_by_status(app, client, login, world, grow, sent):
+    grow["cases"](3)
+    login(world["organizer"])
+    statements = sent(lambda: client.get("/manage"))
+    found = plans(app, statements, "cases")
+    assert not full_scans(found, "cases"), found
+    reading = [s for s, _ in statements if "FROM cases" in s]
+    assert len(reading) == 1 and reading[0].count("FROM cases") == 2, "both case counts ride in the desk's one statement"
+    on_sqlite_only(app)
+    assert all("ix_cases_grid_status (grid_id=? AND status=?)" in p for p in found), found
+
+
+def test_street_case_list_walks_the_cases_newest_first_and_never_counts_them(app, client, login, world, grow, sent):
+    grow["cases"](3)
+    login(world["organizer"])
+    statements = sent(lambda: client.get("/cases"))
+    assert not [s for s, _ in statements if "count(" in s and "cases" in s], statements
+    found = plans(app, statements, "cases")
+    assert not full_scans(found, "cases") or all("ix_cases_reported_at" in p for p in found), found
+    on_sqlite_only(app)
+    assert all("ix_cases_reported_at" in p and "TEMP B-TREE FOR ORDER BY" not in p for p in found), found
+
+
+def test_wish_wall_seeks_the_public_wishes(app, client, login, world, grow, sent):
+    grow["wishes"](2)
+    login(world["member"])
+    statements = sent(lambda: client.get("/wishes"))
+    assert not [s for s, _ in statements if "count(" in s and "wishes" in s], statements
+    found = plans(app, statements, "wishes")
+    assert not full_scans(found, "wishes"), found
+
+
+def test_points_list_seeks_the_branchs_members(app, client, login, world, grow, add, sent):  # noqa: F811
+    add["records"](3, [world["branch"]])
+    login(world["organizer"])
+    statements = [(s, p) for s, p in sent(lambda: client.get(f"/reports/orgs/{world['branch'].id}/points"))
+                  if s.startswith("SELECT users.id, users.name")]
+    found = plans(app, statements, "users")
+    assert not full_scans(found, "users"), found
