@@ -144,3 +144,14 @@ def test_points_list_seeks_the_branchs_members(app, client, login, world, grow, 
                   if s.startswith("SELECT users.id, users.name")]
     found = plans(app, statements, "users")
     assert not full_scans(found, "users"), found
+
+
+def test_case_list_index_carries_what_visibility_tests(app):
+    """A resident with few cases walks the whole index: it must hold the columns the rule tests, or every
+    step reads a row of the table (30,000 random reads: 0.7–1.2 s on the bench data, against 30 ms)."""
+    from sqlalchemy import inspect
+
+    with app.app_context():
+        index = next(i for i in inspect(db.engine).get_indexes("cases") if i["name"] == "ix_cases_reported_at")
+    assert index["column_names"][:2] == ["reported_at", "id"]
+    assert {"grid_id", "status", "reporter_id", "assignee_id", "handler_id"} <= set(index["column_names"])

@@ -5,7 +5,10 @@ Revises: 0015
 
 `/cases` shows the cases someone may see (reported by them, assigned to them, or in the grids and
 communities they handle), newest first, twenty at a time. Without an index on the time, every request
-read all cases and sorted them (measured by make bench: 30,000 cases, a street's organizer).
+read all cases and sorted them (measured by make bench: 30,000 cases, a street's organizer). The
+index carries the columns the visibility rule and the filters test (grid, status, reporter, assignee,
+handler), so the walk reads the index alone until a row is shown: a resident with few cases walks
+30,000 index entries (as fast as the old full scan), not 30,000 rows of the table.
 """
 from alembic import op
 
@@ -16,7 +19,8 @@ depends_on = None
 
 
 def upgrade():
-    op.create_index("ix_cases_reported_at", "cases", ["reported_at", "id"], unique=False)
+    op.create_index("ix_cases_reported_at", "cases",
+                    ["reported_at", "id", "grid_id", "status", "reporter_id", "assignee_id", "handler_id"], unique=False)
 
 
 def downgrade():
