@@ -139,3 +139,121 @@ def test_the_report_changes_when_attendance_credits_hours(app, client, street, m
     assert response.status_code == 303
     after = client.get(url).get_data(as_text=True)
     assert 'data-total-hours="0"' in before and 'data-total-hours="2"' in after
+
+
+def tokens(html: str) -> set[str]:
+    return set(re.findall(r'name="csrf_token" value="([^"]*)"', html))
+
+
+@pytest.fixture
+def roster(app, street, make_activity, make_user):
+    """An activity under way with the member and two more confirmed."""
+    from datetime import timedelta
+
+    from app.models import Signup
+    from app.models.base import utcnow
+
+    activity = make_activity(street["community"], starts_in=timedelta(minutes=-30), capacity=None)
+    people = [street["member"], make_user(branch=street["branch"]), make_user(branch=street["branch"])]
+    with app.app_context():
+        db.session.add_all(Signup(activity_id=activity.id, user_id=p.id, status="confirmed", created_at=utcnow())
+                           for p in people)
+        db.session.commit()
+    return {"activity": activity, "people": people, "url": f"/manage/activities/{activity.id}/roster"}
+
+
+def row(html: str, user_id: int) -> str:
+    return re.search(rf'<tr id="roster-row-\d+" data-user-id="{user_id}"[^>]*>', html).group(0)
+
+
+def test_the_kept_roster_is_used_and_carries_each_readers_own_token(app, client, street, roster, make_user, login,
+                                                                    statements):
+    built, first = statements(lambda: client.get(roster["url"]))
+    kept, again = statements(lambda: client.get(roster["url"]))
+    assert any("FROM signups" in s for s in built) and not any("FROM signups" in s for s in kept)
+    assert again.get_data(as_text=True).count("<tr id=\"roster-row-") == first.get_data(as_text=True).count("<tr id=\"roster-row-") == 3
+    (mine,) = tokens(first.get_data(as_text=True))
+    other = app.test_client()
+    login(make_user(role="organizer", org=street["street"]), c=other)
+    theirs = tokens(other.get(roster["url"]).get_data(as_text=True))
+    assert len(theirs) == 1 and theirs != {mine} and "kept-csrf-token-slot" not in again.get_data(as_text=True)
+
+
+def test_the_roster_changes_with_attendance_a_walk_in_a_signup_and_a_rename(app, client, roster, make_user):
+    member = roster["people"][0]
+    client.get(roster["url"])
+    assert client.post(f"/manage/activities/{roster['activity'].id}/attendance",
+                       data={"user_id": member.id, "attended": "no"}).status_code == 303
+    html = client.get(roster["url"]).get_data(as_text=True)
+    assert 'data-attended="absent"' in row(html, member.id) and 'data-no-shows="1"' in html
+    newcomer = make_user()
+    response = client.post(f"/manage/activities/{roster['activity'].id}/walk-ins", data={"phone": newcomer.phone},
+                           follow_redirects=True)
+    assert f'data-user-id="{newcomer.id}"' in response.get_data(as_text=True), re.findall(r'class="flash[^"]*">([^<]*)', response.get_data(as_text=True))
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == roster["people"][2].id).values(name="改了名"))
+        db.session.commit()
+    assert "改了名" in client.get(roster["url"]).get_data(as_text=True)
+
+
+def test_the_roster_changes_with_a_signup_and_a_cancellation_written_directly(app, client, roster, make_user):
+    """Writes outside the services (an import, a script) move the counters too: the triggers see them."""
+    from app.models import Signup
+    from app.models.base import utcnow
+
+    client.get(roster["url"])
+    newcomer = make_user()
+    with app.app_context():
+        db.session.add(Signup(activity_id=roster["activity"].id, user_id=newcomer.id, status="confirmed",
+                              created_at=utcnow()))
+        db.session.commit()
+    assert f'data-user-id="{newcomer.id}"' in client.get(roster["url"]).get_data(as_text=True)
+    with app.app_context():
+        db.session.execute(update(Signup).where(Signup.user_id == roster["people"][1].id).values(status="cancelled"))
+        db.session.commit()
+    assert 'data-status="cancelled"' in row(client.get(roster["url"]).get_data(as_text=True), roster["people"][1].id)
+
+
+def test_the_kept_queue_is_used_and_changes_with_each_review(app, client, street, make_user, login, statements):
+    built, first = statements(lambda: client.get("/manage/hours"))
+    kept, again = statements(lambda: client.get("/manage/hours"))
+    rows = [s for s in built if "service_records.correction_request" in s]
+    assert rows and not any("service_records.correction_request" in s for s in kept)
+    assert f'id="review-{street["pending"]}"' in again.get_data(as_text=True)
+    other = app.test_client()
+    login(make_user(role="organizer", org=street["street"]), c=other)
+    assert len(tokens(other.get("/manage/hours").get_data(as_text=True)) | tokens(first.get_data(as_text=True))) == 2
+    assert client.post(f"/manage/hours/{street['pending']}/approve").status_code == 303
+    assert f'id="review-{street["pending"]}"' not in client.get("/manage/hours").get_data(as_text=True)
+
+
+def test_the_queue_changes_with_a_new_record_a_rename_and_a_correction_request(app, client, street):
+    client.get("/manage/hours")
+    with app.app_context():
+        db.session.add(ServiceRecord(user_id=street["member"].id, source="manual", hours=Decimal("3"),
+                                     served_on=date(2025, 4, 1), status="pending", branch_id=street["branch"].id,
+                                     org_id=street["community"].id, content="扫楼道"))
+        db.session.commit()
+    assert "扫楼道" in client.get("/manage/hours").get_data(as_text=True)
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == street["member"].id).values(name="新名字"))
+        db.session.get(Org, street["branch"].id).name = "新支部"
+        approved = db.session.scalar(db.select(ServiceRecord).where(ServiceRecord.status == "approved"))
+        approved.correction_request = "少记了一小时"
+        db.session.commit()
+    html = client.get("/manage/hours").get_data(as_text=True)
+    assert "新名字" in html and "新支部" in html and "少记了一小时" in html
+
+
+def test_the_queue_is_kept_per_scope(app, client, street, make_org, make_user, login):
+    """An organizer of one community does not get the street's queue kept for another organizer."""
+    elsewhere = make_org("太和社区", "community", parent=street["street"])
+    with app.app_context():
+        db.session.add(ServiceRecord(user_id=street["member"].id, source="manual", hours=Decimal("1"),
+                                     served_on=date(2025, 4, 2), status="pending", org_id=elsewhere.id,
+                                     content="别的社区的"))
+        db.session.commit()
+    assert "别的社区的" in client.get("/manage/hours").get_data(as_text=True)
+    other = app.test_client()
+    login(make_user(role="organizer", org=street["community"]), c=other)
+    assert "别的社区的" not in other.get("/manage/hours").get_data(as_text=True)
