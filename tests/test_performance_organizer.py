@@ -257,3 +257,19 @@ def test_the_queue_is_kept_per_scope(app, client, street, make_org, make_user, l
     other = app.test_client()
     login(make_user(role="organizer", org=street["community"]), c=other)
     assert "别的社区的" not in other.get("/manage/hours").get_data(as_text=True)
+
+
+def test_the_kept_report_names_activity_kinds_in_the_readers_language(app, client, street, make_activity):
+    """Rendered without the layout's context processors, the kept report still gets the kind labels."""
+    from app.labels import labels
+
+    activity = make_activity(street["community"], kind="cleanup")
+    with app.app_context():
+        db.session.add(ServiceRecord(user_id=street["member"].id, source="activity", activity_id=activity.id,
+                                     hours=Decimal("1"), served_on=date(2025, 5, 1), status="approved",
+                                     branch_id=street["branch"].id, org_id=street["community"].id))
+        db.session.commit()
+    with app.test_request_context():
+        chinese = str(labels("zh")["kinds"]["cleanup"])
+    html = facts(client, street["street"].id)["html"]
+    assert re.search(r'<tr data-kind="cleanup"[^>]*>\s*<th scope="row">' + chinese + "</th>", html), html[-3000:]

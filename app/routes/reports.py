@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..errors import error_response
 from ..kept import kept_bytes, kept_html, versions
-from ..labels import ORG_KIND_LABELS, REPORT_SOURCE_LABELS
+from ..labels import ORG_KIND_LABELS, REPORT_SOURCE_LABELS, labels
 from ..forms_cases import CATEGORY_LABELS
 from ..services import reports as report_service
 from ..services import reports_cases
@@ -43,9 +43,11 @@ def show(org_id: int):
     """One org's report: per child (or per member of a branch), per month, per kind."""
     org = scoped_org(org_id)
     period = asked_period()
-    body = kept_html("report", (org.id, period, str(get_locale())), versions(*REPORT_DATA), "reports/_report.html",
+    locale = str(get_locale())
+    body = kept_html("report", (org.id, period, locale), versions(*REPORT_DATA), "reports/_report.html",
                      lambda: {"report": report_service.org_report(org, period), "org_kinds": ORG_KIND_LABELS,
-                              "sources": REPORT_SOURCE_LABELS, "row_label": report_service.row_label})
+                              "kinds": labels(locale)["kinds"], "sources": REPORT_SOURCE_LABELS,
+                              "row_label": report_service.row_label})
     return render_template("reports/show.html", org=org, period=period, body=body,
                            ancestors=report_service.ancestors_in_scope(current_user, org), org_kinds=ORG_KIND_LABELS)
 
