@@ -1,7 +1,7 @@
 """case list by time: the cases a person sees are walked newest first through an index on reported_at
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 
 `/cases` shows the cases someone may see (reported by them, assigned to them, or in the grids and
 communities they handle), newest first, twenty at a time. Without an index on the time, every request
@@ -12,8 +12,8 @@ handler), so the walk reads the index alone until a row is shown: a resident wit
 """
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
