@@ -3,7 +3,7 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..database import write_lock_later
 from ..extensions import db
@@ -91,14 +91,16 @@ def index():
     return page or render_template("activities/index.html", f=f, listing=activity_list(f, number))
 
 
+# Built once: on a kept page this is the one query of the person's own, and building it cost more than running it.
+LATEST_SIGNUP = (select(Signup).where(Signup.activity_id == bindparam("activity_id"), Signup.user_id == bindparam("user_id"))
+                 .order_by(Signup.created_at.desc(), Signup.id.desc()).limit(1))
+
+
 def _panel(activity: Activity, signup: Signup | None = None) -> dict:
     """What the signup panel shows: the counts, this person's latest signup (given when just made or
     cancelled) and what they may do next."""
     if current_user.is_authenticated and signup is None:
-        signup = db.session.scalar(
-            select(Signup).where(Signup.activity_id == activity.id, Signup.user_id == current_user.id)
-            .order_by(Signup.created_at.desc(), Signup.id.desc()).limit(1)
-        )
+        signup = db.session.scalar(LATEST_SIGNUP, {"activity_id": activity.id, "user_id": current_user.id})
     position = signups.waitlist_position(signup) if signup else None
     action = signups.next_action(current_user, activity, signup, utcnow())
     return {"activity": activity, "signup": signup, "position": position, "action": action}
