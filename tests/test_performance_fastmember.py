@@ -165,3 +165,36 @@ def test_a_signup_writes_in_a_transaction_that_holds_only_its_writes(client, hx,
     assert after.strip() == "", "the panel is answered from what the write left in memory"
     with client.application.app_context():
         assert db.session.query(Notification).count() == 0
+
+
+def test_the_detail_follows_its_sessions_units_and_grid_name(app, client, login, community, make_user, make_activity,
+                                                            make_org):
+    from app.models import Activity, Grid
+    from app.services import classes, orgs
+
+    organizer = make_user(role="organizer", org=community["street"])
+    with app.app_context():
+        grid = Grid(community_id=community["community"].id, name="第一网格")
+        db.session.add(grid)
+        db.session.commit()
+        grid_id = grid.id
+    activity = make_activity(community["community"], kind="training", grid_id=grid_id, starts_in=timedelta(days=3))
+    unit = make_org("西苑物业", "unit", parent=community["street"])
+    login(make_user(branch=community["branch"]))
+    page = f"/activities/{activity.id}"
+    assert "第一网格" in client.get(page).get_data(as_text=True)
+    with app.app_context():
+        person = db.session.get(type(organizer), organizer.id)
+        classes.add_session(person, activity.id, activity.starts_at + timedelta(days=1, hours=1),
+                            activity.starts_at + timedelta(days=1, hours=2))
+        db.session.commit()
+    assert 'id="sessions-heading"' in client.get(page).get_data(as_text=True)
+    with app.app_context():
+        orgs.rename_grid(db.session.get(type(organizer), organizer.id), grid_id, "文锦网格")
+        db.session.commit()
+    assert "文锦网格" in client.get(page).get_data(as_text=True)
+    with app.app_context():
+        kept = db.session.get(Activity, activity.id)
+        kept.units.append(db.session.get(type(unit), unit.id))
+        db.session.commit()
+    assert "西苑物业" in client.get(page).get_data(as_text=True)

@@ -3,7 +3,7 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text
 
 from ..database import write_lock_later
 from ..extensions import db
@@ -50,7 +50,17 @@ def activity_list(f: ActivityFilter, number: int) -> Markup:
     return kept("activity-list", (f, number), lambda locale, now: render_list(f, number, locale, now))
 
 
-def kept_page(name: str, version: int, render, until, parts: dict) -> str | None:
+# What a detail page shows beyond the activities and orgs the version covers: its sessions, its units
+# and its grid's name, read in one statement and made part of the key.
+DETAIL_EXTRAS = text(
+    "SELECT 's', CAST(id AS VARCHAR(20)), CAST(starts_at AS VARCHAR(40)), CAST(ends_at AS VARCHAR(40)) "
+    "FROM activity_sessions WHERE activity_id = :id "
+    "UNION ALL SELECT 'u', CAST(org_id AS VARCHAR(20)), NULL, NULL FROM activity_units WHERE activity_id = :id "
+    "UNION ALL SELECT 'g', CAST(grids.id AS VARCHAR(20)), grids.name, NULL FROM grids "
+    "JOIN activities ON activities.grid_id = grids.id WHERE activities.id = :id")
+
+
+def kept_page(name: str, version: int, render, until, parts: dict, extra: tuple = ()) -> str | None:
     """The page of this URL as everyone with the same layout sees it (signed in or not, with a desk or
     not), kept like the list, with the person's own parts put in where it marks them (MARKS); None
     while a flash message waits (it is shown once, to one person). `version` is read before the rows."""
@@ -58,7 +68,7 @@ def kept_page(name: str, version: int, render, until, parts: dict) -> str | None
         return None
     layout = (current_user.is_authenticated, is_desk_user(current_user))
     locale, now = str(get_locale()), utcnow()
-    page = fragment(name, (locale, request.full_path, layout), version, now,
+    page = fragment(name, (locale, request.full_path, layout, extra), version, now,
                     lambda: (render(locale, now), until(now)))
     if current_user.is_authenticated:
         parts = {"unread": _unread_badge, **parts}
@@ -128,6 +138,7 @@ def _shown_until(activity: Activity):
 def show(activity_id: int):
     """An activity's details and the signup panel; the details are kept for everyone who is not its organizer."""
     version = activities_version()
+    extra = tuple(sorted(tuple(row) for row in db.session.execute(DETAIL_EXTRAS, {"id": activity_id})))
     activity = visible_activity(activity_id)
     if can_manage_org(current_user, activity.org):
         return _show(activity)
@@ -141,7 +152,7 @@ def show(activity_id: int):
 
     page = kept_page("activity-page", version, lambda locale, now: render_template(
         "activities/show.html", activity=activity, can_manage=False, marks=MARKS), _shown_until(activity),
-        {"panel": panel, "completed": completed})
+        {"panel": panel, "completed": completed}, extra)
     return page or _show(activity)
 
 
