@@ -22,7 +22,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", database_url(app.instance_path))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+        size = int(app.config["DATABASE_POOL_SIZE"])
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": size, "max_overflow": size,
+                                                   **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     _ensure_secret_key(app)
     secure = app.config["COOKIE_SECURE"]

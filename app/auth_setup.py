@@ -1,10 +1,21 @@
 """Flask-Login wiring: the session carries the user's id and session token."""
-from flask import Flask, flash, request, url_for
+from flask import Flask, flash, g, request, url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db, login
 from .htmx import current_page, leave_to
-from .models import User
+from .models import Notification, RoleGrant, User
+
+# The person, their unread messages (the layout's badge) and whether they hold any role, in one
+# statement: most people hold none, and their grants are then known without a second query. Built
+# once: building it per request cost more than running it.
+_UNREAD = (select(func.count()).select_from(Notification)
+           .where(Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery())
+_PERSON = (select(User, _UNREAD, exists().where(RoleGrant.user_id == User.id))
+           .where(User.id == bindparam("user_id")).options(lazyload(User.grants)))
 
 
 def init_login(app: Flask) -> None:
@@ -18,10 +29,15 @@ def init_login(app: Flask) -> None:
         user_id, _, token = key.partition(":")
         if not user_id.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
-        # A rotated token (logout elsewhere, deactivation) ends every copy of the old cookie.
-        if user is None or not token or token != user.session_token or not user.active:
+        found = db.session.execute(_PERSON, {"user_id": int(user_id)}).first()
+        if found is None:
             return None
+        user, g.unread_count, has_grants = found
+        # A rotated token (logout elsewhere, deactivation) ends every copy of the old cookie.
+        if not token or token != user.session_token or not user.active:
+            return None
+        if not has_grants:
+            set_committed_value(user, "grants", [])
         return user
 
     @login.unauthorized_handler

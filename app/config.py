@@ -19,6 +19,10 @@ class Defaults:
     BABEL_DEFAULT_LOCALE = "zh"
     LANGUAGES = ("zh", "en")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # PostgreSQL connections each app process keeps open. A gunicorn sync worker serves one request at a
+    # time with one connection: 2 leaves one spare; threaded workers want one per thread. As many more
+    # may open for a moment under a spike. Processes × (this × 2) must stay below max_connections.
+    DATABASE_POOL_SIZE = 2
     # Phones keep tabs open for days: a form must not expire while the session lives.
     WTF_CSRF_TIME_LIMIT = None
     # Cookies only over HTTPS; None: on unless debug, testing or `make run` (HONGXIN_DEV). A plain-HTTP

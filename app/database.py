@@ -67,7 +67,9 @@ def begin_write() -> None:
 
     Call it first in a service that decides on what it reads (seats, slots). A read transaction
     (the login loader's) is ended first; whatever was loaded expires and reloads inside the new
-    transaction. Inside a write transaction already, services simply go on in it.
+    transaction, unless the view turned `expire_on_commit` off for its request (then what it decides
+    on must be read again under the lock, as signups.lock_activity does). Inside a write transaction
+    already, services simply go on in it.
     """
     session = db.session()
     if session.info.get("write_transaction") and session.in_transaction():
@@ -75,7 +77,8 @@ def begin_write() -> None:
     if session.new or session.dirty or session.deleted or session.info.get("flushed"):
         raise RuntimeError("begin_write() after changes in a read transaction would lose them")
     if session.in_transaction():
-        session.rollback()
+        # It wrote nothing: committing ends it like a rollback, and expires only what expire_on_commit says.
+        session.commit()
     session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
     session.info["write_transaction"] = True
 

@@ -114,7 +114,10 @@ def init_templating(app: Flask) -> None:
         from .services.notifications import unread_count
         from .services.scope import is_desk_user
 
-        unread = unread_count(current_user) if current_user.is_authenticated else 0
+        unread = 0
+        if current_user.is_authenticated:
+            # Counted by the user loader with the person (app/auth_setup.py), else here.
+            unread = g.unread_count if "unread_count" in g else unread_count(current_user)
         locale = str(get_locale())
         return {"unread_count": unread, "desk_user": is_desk_user(current_user), "now": utcnow(), "locale": locale,
                 "current_path": request.full_path.rstrip("?"), **labels(locale)}

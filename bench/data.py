@@ -21,6 +21,8 @@ class Fixtures:
     roster_activity: int
     signup_pairs: list[tuple[str, int]]  # (phone, activity id), none signed up yet
     period: dict[str, str]
+    points_branch: int  # the street's branch with the most members
+    points_month: str  # last month, YYYY-MM
     counts: dict[str, int]
     server_version: str
 
@@ -40,7 +42,7 @@ def pick(env: dict, signups: int) -> Fixtures:
 
     from app import create_app
     from app.extensions import db
-    from app.models import Activity, Org, ServiceRecord, Signup, User
+    from app.models import Activity, Case, Org, ServiceRecord, Signup, User, Wish
     from app.models.base import utcnow
     from app.timeutil import local_today
 
@@ -55,15 +57,21 @@ def pick(env: dict, signups: int) -> Fixtures:
         roster = db.session.scalar(select(Signup.activity_id).join(Activity).where(Activity.org_id.in_(in_street))
                                    .group_by(Signup.activity_id).having(func.count() == 200).order_by(Signup.activity_id))
         year = local_today().year - 1
+        branch = db.session.scalar(select(User.branch_id).where(User.branch_id.in_(in_street)).group_by(User.branch_id)
+                                   .order_by(func.count().desc(), User.branch_id).limit(1))
+        last_month = local_today().replace(day=1) - timedelta(days=1)
         counts = {"users": db.session.scalar(select(func.count()).select_from(User)),
                   "activities": db.session.scalar(select(func.count()).select_from(Activity)),
                   "signups": db.session.scalar(select(func.count()).select_from(Signup)),
-                  "service records": db.session.scalar(select(func.count()).select_from(ServiceRecord))}
+                  "service records": db.session.scalar(select(func.count()).select_from(ServiceRecord)),
+                  "cases": db.session.scalar(select(func.count()).select_from(Case)),
+                  "wishes": db.session.scalar(select(func.count()).select_from(Wish))}
         version = db.session.scalar(text("SELECT sqlite_version()" if db.engine.name == "sqlite" else "SHOW server_version"))
         pairs = _signup_pairs(db, now + timedelta(days=1), signups)
         db.engine.dispose()
     return Fixtures(street.id, member, upcoming, roster, pairs,
-                    {"from": date(year, 1, 1).isoformat(), "to": date(year, 12, 31).isoformat()}, counts, version)
+                    {"from": date(year, 1, 1).isoformat(), "to": date(year, 12, 31).isoformat()}, branch,
+                    last_month.strftime("%Y-%m"), counts, version)
 
 
 def _signup_pairs(db, opens_after, wanted: int) -> list[tuple[str, int]]:

@@ -19,8 +19,10 @@ from ..extensions import db
 from ..models import Activity, Grid, Org, PostClaim, RoleGrant, ServicePost, ServiceRecord, Signup, User
 from ..models.base import utcnow
 from ..pinyin import name_key
-from .seed import DEMO_PASSWORD, seed_demo
 from ..timeutil import from_local, local_today
+from .bulk import insert_rows as _insert
+from .scale_grids import seed_grid_work
+from .seed import DEMO_PASSWORD, seed_demo
 
 FIRST_PHONE = 15000000000
 COMMUNITIES_PER_STREET = 6
@@ -43,20 +45,6 @@ POSTS = ("楼栋长", "文明劝导岗", "政策宣传岗", "邻里互助岗", "
 HOURS = [Decimal(h) for h in ("0.5", "1", "1.5", "2", "2", "2.5", "3", "4")]
 DAYS_BACK, DAYS_AHEAD = 730, 45
 ROSTER_SIZE = 200  # every 50th activity is a big one with exactly this many signups (the bench's roster)
-CHUNK = 20_000
-
-
-def _insert(model, columns: tuple[str, ...], rows) -> int:
-    """Insert tuples in chunks of executemany, so a million rows never sit in memory as dicts."""
-    table, batch, n = model.__table__, [], 0
-    for row in rows:
-        batch.append(dict(zip(columns, row)))
-        if len(batch) == CHUNK:
-            db.session.execute(table.insert(), batch)
-            n, batch = n + len(batch), []
-    if batch:
-        db.session.execute(table.insert(), batch)
-    return n + len(batch)
 
 
 def _next_id(model) -> int:
@@ -279,11 +267,16 @@ def seed_scale(users: int, records: int, activities: int, signups: int, seed: in
 @click.option("--records", default=1_000_000, show_default=True, help="service records over two years")
 @click.option("--activities", type=int, help="activities [default: users / 4]")
 @click.option("--signups", type=int, help="signups [default: users × 10]")
-def seed_scale_command(users: int, records: int, activities: int | None, signups: int | None):
-    """Add the benchmark data set (docs/contracts.md, Quality budgets) on top of the demo data; does nothing when present."""
+@click.option("--cases", type=int, help="cases over two years [default: users × 1.5]")
+@click.option("--wishes", type=int, help="wishes over two years [default: users / 5]")
+def seed_scale_command(users: int, records: int, activities: int | None, signups: int | None, cases: int | None,
+                       wishes: int | None):
+    """Add the benchmark data set (docs/contracts.md, Quality budgets) on top of the demo data; adds only what is missing."""
     started = clock.monotonic()
-    counts = seed_scale(users, records, activities or users // 4, signups or users * 10)
-    if counts is None:
+    counts = seed_scale(users, records, activities or users // 4, signups or users * 10) or {}
+    counts.update(seed_grid_work(cases if cases is not None else users * 3 // 2,
+                                 wishes if wishes is not None else users // 5, 7, utcnow()) or {})
+    if not counts:
         click.echo("Scale data already present.")
         return
     db.session.commit()

@@ -35,6 +35,9 @@ class Case(db.Model):
         Index("ix_cases_community_reported", "community_id", "reported_at"),
         Index("ix_cases_grid_status", "grid_id", "status"),
         Index("ix_cases_reporter", "reporter_id", "reported_at"),
+        # The case list, newest first, with what visibility and the filters test (migration 0017).
+        Index("ix_cases_reported_at", "reported_at", "id", "grid_id", "status", "reporter_id", "assignee_id",
+              "handler_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,9 +1,9 @@
 """Activities for everyone: the list, the detail, signing up and cancelling, the calendar file."""
-from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, text
 
 from ..database import write_lock_later
 from ..extensions import db
@@ -16,9 +16,9 @@ from ..labels import labels
 from ..models.activity import ACTIVITY_KINDS
 from ..services import classes, signups
 from ..models.base import utcnow
-from ..services.activities import ActivityFilter, list_changes_by_itself, visible_activities
+from ..services.activities import LIST_KEPT_AT_MOST, ActivityFilter, list_changes_by_itself, visible_activities
 from ..services.calendar import calendar_file
-from ..services.scope import can_manage_org
+from ..services.scope import can_manage_org, is_desk_user
 from ..urls import public_url
 from .perform import perform
 from .sign_in import phone_asked, registration_wait, throttled, welcome
@@ -26,8 +26,9 @@ from .loaders import visible_activity
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 MAX_PAGE = 10_000
-
-
+# Where a kept page holds the person's own parts (HTML comments: escaped text can never make one).
+MARKS = {"unread": Markup("<!--unread-badge-->"), "panel": Markup("<!--signup-panel-->"),
+         "completed": Markup("<!--class-completed-->")}
 
 
 def kept(name: str, key: tuple, render) -> Markup:
@@ -49,6 +50,39 @@ def activity_list(f: ActivityFilter, number: int) -> Markup:
     return kept("activity-list", (f, number), lambda locale, now: render_list(f, number, locale, now))
 
 
+# What a detail page shows beyond the activities and orgs the version covers: its sessions, its units
+# and its grid's name, read in one statement and made part of the key.
+DETAIL_EXTRAS = text(
+    "SELECT 's', CAST(id AS VARCHAR(20)), CAST(starts_at AS VARCHAR(40)), CAST(ends_at AS VARCHAR(40)) "
+    "FROM activity_sessions WHERE activity_id = :id "
+    "UNION ALL SELECT 'u', CAST(org_id AS VARCHAR(20)), NULL, NULL FROM activity_units WHERE activity_id = :id "
+    "UNION ALL SELECT 'g', CAST(grids.id AS VARCHAR(20)), grids.name, NULL FROM grids "
+    "JOIN activities ON activities.grid_id = grids.id WHERE activities.id = :id")
+
+
+def kept_page(name: str, version: int, render, until, parts: dict, extra: tuple = ()) -> str | None:
+    """The page of this URL as everyone with the same layout sees it (signed in or not, with a desk or
+    not), kept like the list, with the person's own parts put in where it marks them (MARKS); None
+    while a flash message waits (it is shown once, to one person). `version` is read before the rows."""
+    if "_flashes" in session:
+        return None
+    layout = (current_user.is_authenticated, is_desk_user(current_user))
+    locale, now = str(get_locale()), utcnow()
+    page = fragment(name, (locale, request.full_path, layout, extra), version, now,
+                    lambda: (render(locale, now), until(now)))
+    if current_user.is_authenticated:
+        parts = {"unread": _unread_badge, **parts}
+    for mark, part in parts.items():
+        if MARKS[mark] in page:
+            page = page.replace(MARKS[mark], Markup(part()))  # rendered by Jinja, escaped there
+    return page
+
+
+def _unread_badge() -> str:
+    """The count on the Messages tab, counted by the user loader with the person."""
+    return current_app.jinja_env.get_template("_unread_badge.html").render(unread_count=g.get("unread_count", 0))
+
+
 @bp.get("")
 def index():
     """Activities, filtered by kind, period and text; the list swaps in place with htmx."""
@@ -60,40 +94,66 @@ def index():
     number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     if wants_fragment():
         return activity_list(f, number)
-    if current_user.is_anonymous and "_flashes" not in session:
-        # Anonymous visitors of one URL see one page (the sign-in link names the URL; no token in it).
-        return kept("anonymous-activities-page", (request.full_path,), lambda locale, now: render_template(
-            "activities/index.html", f=f, listing=render_list(f, number, locale, now)))
-    return render_template("activities/index.html", f=f, listing=activity_list(f, number))
+    # The page holds no form token: only the unread badge is the person's own.
+    page = kept_page("activities-page", activities_version(), lambda locale, now: render_template(
+        "activities/index.html", f=f, listing=render_list(f, number, locale, now), marks=MARKS),
+        list_changes_by_itself, {})
+    return page or render_template("activities/index.html", f=f, listing=activity_list(f, number))
 
 
-def _panel(activity: Activity) -> dict:
-    """What the signup panel shows: the counts, this person's latest signup and what they may do next."""
-    signup = None
-    if current_user.is_authenticated:
-        signup = db.session.scalar(
-            select(Signup).where(Signup.activity_id == activity.id, Signup.user_id == current_user.id)
-            .order_by(Signup.created_at.desc(), Signup.id.desc()).limit(1)
-        )
+# Built once: on a kept page this is the one query of the person's own, and building it cost more than running it.
+LATEST_SIGNUP = (select(Signup).where(Signup.activity_id == bindparam("activity_id"), Signup.user_id == bindparam("user_id"))
+                 .order_by(Signup.created_at.desc(), Signup.id.desc()).limit(1))
+
+
+def _panel(activity: Activity, signup: Signup | None = None) -> dict:
+    """What the signup panel shows: the counts, this person's latest signup (given when just made or
+    cancelled) and what they may do next."""
+    if current_user.is_authenticated and signup is None:
+        signup = db.session.scalar(LATEST_SIGNUP, {"activity_id": activity.id, "user_id": current_user.id})
     position = signups.waitlist_position(signup) if signup else None
     action = signups.next_action(current_user, activity, signup, utcnow())
     return {"activity": activity, "signup": signup, "position": position, "action": action}
 
 
+def _completed(activity: Activity) -> bool:
+    """Whether this person has attended enough of a class's sessions for its certificate."""
+    if not (activity.sessions and current_user.is_authenticated):
+        return False
+    return classes.has_completed(activity, classes.attended_counts(activity).get(current_user.id, 0))
+
+
 def _show(activity: Activity, join_form: RegisterForm | None = None, status: int = 200):
-    can_manage = can_manage_org(current_user, activity.org)
-    completed = False
-    if activity.sessions and current_user.is_authenticated:
-        attended = classes.attended_counts(activity).get(current_user.id, 0)
-        completed = classes.has_completed(activity, attended)
-    return render_template("activities/show.html", can_manage=can_manage, completed=completed,
-                           join_form=join_form or RegisterForm(phone=phone_asked()), **_panel(activity)), status
+    return render_template("activities/show.html", can_manage=can_manage_org(current_user, activity.org),
+                           completed=_completed(activity), join_form=join_form or RegisterForm(phone=phone_asked()),
+                           **_panel(activity)), status
+
+
+def _shown_until(activity: Activity):
+    """When time alone changes the page: the activity ends (closed); kept ten minutes at most."""
+    return lambda now: min(activity.ends_at, now + LIST_KEPT_AT_MOST) if activity.ends_at > now else now + LIST_KEPT_AT_MOST
 
 
 @bp.get("/<int:activity_id>")
 def show(activity_id: int):
-    """An activity's details and the signup panel."""
-    return _show(visible_activity(activity_id))
+    """An activity's details and the signup panel; the details are kept for everyone who is not its organizer."""
+    version = activities_version()
+    extra = tuple(sorted(tuple(row) for row in db.session.execute(DETAIL_EXTRAS, {"id": activity_id})))
+    activity = visible_activity(activity_id)
+    if can_manage_org(current_user, activity.org):
+        return _show(activity)
+
+    def panel() -> str:
+        return render_template("activities/_signup_panel.html", join_form=RegisterForm(phone=phone_asked()),
+                               **_panel(activity))
+
+    def completed() -> str:
+        return render_template("activities/_completed.html", activity=activity, completed=_completed(activity))
+
+    page = kept_page("activity-page", version, lambda locale, now: render_template(
+        "activities/show.html", activity=activity, can_manage=False, marks=MARKS), _shown_until(activity),
+        {"panel": panel, "completed": completed}, extra)
+    return page or _show(activity)
 
 
 @bp.post("/<int:activity_id>/join")
@@ -121,14 +181,19 @@ def _joined(outcome):
 
 def _signup_panel(activity_id: int):
     """The signup panel as it is now, with the flash out of band."""
-    return lambda _signup: render_template("activities/_signup_panel.html", oob_flash=True,
+    return lambda _result: render_template("activities/_signup_panel.html", oob_flash=True,
                                            **_panel(db.session.get(Activity, activity_id)))
 
 
 def _run(action, activity_id: int, done):
-    visible_activity(activity_id)
+    """Sign up or cancel: read in a read transaction, write in a short write transaction (the service
+    opens it), and answer from what the write left in memory: the activity as it was locked and
+    refreshed, and the signup the service returned (nothing is read again after the commit)."""
+    activity = visible_activity(activity_id)
+    db.session().expire_on_commit = False  # this request's session only: the next request gets a new one
     return perform(lambda: action(current_user, activity_id), done, url_for(".show", activity_id=activity_id),
-                   fragment=_signup_panel(activity_id))
+                   fragment=lambda signup: render_template("activities/_signup_panel.html", oob_flash=True,
+                                                           **_panel(activity, signup)))
 
 
 def _signed_up_message(signup: Signup) -> tuple[str, str]:
@@ -140,6 +205,7 @@ def _signed_up_message(signup: Signup) -> tuple[str, str]:
 
 
 @bp.post("/<int:activity_id>/signup")
+@write_lock_later
 @login_required
 def sign_up(activity_id: int):
     """Take a seat, or a place on the waitlist when it is full."""
@@ -147,6 +213,7 @@ def sign_up(activity_id: int):
 
 
 @bp.post("/<int:activity_id>/cancel")
+@write_lock_later
 @login_required
 def cancel(activity_id: int):
     """Give up a seat or a waitlist place."""
@@ -160,3 +227,4 @@ def calendar(activity_id: int):
     body = calendar_file([(activity, public_url(".show", activity_id=activity.id))])
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="activity-{activity.id}.ics"'})
+

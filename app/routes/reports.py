@@ -1,25 +1,26 @@
 """Roll-up reports for organizers: the org tree with hours, one org's report, and its exports."""
 from flask import Blueprint, render_template, request
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from ..errors import error_response
-from ..labels import ORG_KIND_LABELS, REPORT_SOURCE_LABELS
+from ..kept import kept_bytes, kept_html, versions
+from ..labels import ORG_KIND_LABELS, REPORT_SOURCE_LABELS, labels
 from ..forms_cases import CATEGORY_LABELS
 from ..services import reports as report_service
 from ..services import reports_cases
-from ..services.exports import send_table
+from ..services.exports import send_bytes, send_table, table_bytes
 from .guards import organizer_required
 from .loaders import scoped_org
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+# What a report shows: records (and the monthly sums their triggers keep), members, orgs and activity kinds.
+REPORT_DATA = ("activities", "records", "people")
 
 
 @bp.errorhandler(report_service.PeriodOutOfRange)
 def period_out_of_range(exc):
     return error_response(400, str(exc))
-
-
 
 
 def asked_period() -> report_service.Period:
@@ -41,23 +42,31 @@ def index():
 def show(org_id: int):
     """One org's report: per child (or per member of a branch), per month, per kind."""
     org = scoped_org(org_id)
-    report = report_service.org_report(org, asked_period())
-    return render_template("reports/show.html", report=report,
-                           ancestors=report_service.ancestors_in_scope(current_user, org),
-                           org_kinds=ORG_KIND_LABELS, sources=REPORT_SOURCE_LABELS,
-                           row_label=report_service.row_label)
+    period = asked_period()
+    locale = str(get_locale())
+    body = kept_html("report", (org.id, period, locale), versions(*REPORT_DATA), "reports/_report.html",
+                     lambda: {"report": report_service.org_report(org, period), "org_kinds": ORG_KIND_LABELS,
+                              "kinds": labels(locale)["kinds"], "sources": REPORT_SOURCE_LABELS,
+                              "row_label": report_service.row_label})
+    return render_template("reports/show.html", org=org, period=period, body=body,
+                           ancestors=report_service.ancestors_in_scope(current_user, org), org_kinds=ORG_KIND_LABELS)
 
 
 @bp.get("/orgs/<int:org_id>.<any(csv, xlsx):fmt>")
 @organizer_required
 def export(org_id: int, fmt: str):
-    """The per-child table as a CSV or XLSX download."""
+    """The per-child table as a CSV or XLSX download (kept, like the page, while the data holds)."""
     org = scoped_org(org_id)
     period = asked_period()
-    header, rows = report_service.report_table(org, period)
     filename = f"{org.name}-{period.start}-{period.end}"
-    heading = f"{org.name} · {_('Report')} · {period.start} – {period.end}"
-    return send_table(fmt, filename, header, rows, title=_("Report"), heading=heading)
+
+    def build() -> bytes:
+        header, rows = report_service.report_table(org, period)
+        heading = f"{org.name} · {_('Report')} · {period.start} – {period.end}"
+        return table_bytes(fmt, header, rows, title=_("Report"), heading=heading)
+
+    body = kept_bytes("report", (org.id, period, fmt, str(get_locale())), versions(*REPORT_DATA), build)
+    return send_bytes(fmt, filename, body)
 
 
 @bp.get("/orgs/<int:org_id>/cases")

@@ -4,29 +4,39 @@ from flask_babel import get_locale, gettext as _
 from flask_wtf.csrf import generate_csrf
 from flask_login import current_user
 
+from ..kept import CSRF_SLOT, kept_html, versions, with_csrf
 from ..services import records
+from ..services.scope import managed_paths
 from ..labels import labels
 from .guards import organizer_required
 from .perform import perform
 from .loaders import scoped_record, scoped_record_ids
 
 bp = Blueprint("review", __name__, url_prefix="/manage/hours")
+# What the queue shows: the records (and their posts' titles), the people's and branches' names.
+QUEUE_DATA = ("activities", "records", "people")
 
 
-def shared() -> dict:
+def shared(csrf: str | None = None) -> dict:
     """What every record's forms share, worked out once rather than 100 times. The action URLs are
     `base`/<id>/approve|reject|correct (the routes below; tests/routes post to what the page shows)."""
     tables = labels(str(get_locale()))
-    return {"base": url_for(".queue"), "csrf": generate_csrf(), "h": _("h"), "statuses": tables["record_status_labels"],
-            "sources": tables["source_labels"], "approve": _("Approve"), "reject": _("Reject"), "reason": _("Reason"),
-            "reason_placeholder": _("Reason for rejecting"), "choose": _("Choose"), "post": _("Post: ")}
+    return {"base": url_for(".queue"), "csrf": csrf or generate_csrf(), "h": _("h"),
+            "statuses": tables["record_status_labels"], "sources": tables["source_labels"], "approve": _("Approve"),
+            "reject": _("Reject"), "reason": _("Reason"), "reason_placeholder": _("Reason for rejecting"),
+            "choose": _("Choose"), "post": _("Post: ")}
 
 
 @bp.get("")
 @organizer_required
 def queue():
     """Pending hours and correction requests in my scope, oldest first."""
-    return render_template("review/queue.html", items=records.review_rows(current_user), shared=shared())
+    paths = managed_paths(current_user)
+    # Kept per scope (the orgs managed), not per person: two organizers of the same street share it.
+    body = kept_html("review-queue", (None if paths is None else tuple(sorted(paths)), str(get_locale())),
+                     versions(*QUEUE_DATA), "review/_queue.html",
+                     lambda: {"items": records.review_rows(current_user), "shared": shared(CSRF_SLOT)})
+    return render_template("review/queue.html", body=with_csrf(body))
 
 
 def _review(record_id: int, action, message: str):

@@ -5,8 +5,10 @@ from flask_wtf.csrf import generate_csrf
 from flask_login import current_user
 
 from ..forms import MessageForm, WalkInForm
+from ..kept import CSRF_SLOT, kept_html, versions, with_csrf
 from ..labels import ATTENDANCE_LABELS, SIGNUP_STATUS_LABELS, labels
 from ..services import records, roster
+from ..services.activities import markable
 from ..services.errors import DomainError, NothingChosen
 from ..services.exports import send_table
 from ..timeutil import to_local
@@ -16,27 +18,37 @@ from .perform import perform
 
 bp = Blueprint("roster", __name__, url_prefix="/manage/activities")
 SHEET_ROWS = 25
+# What the roster shows: the activity, its signups (and everyone's no-shows), its people.
+ROSTER_DATA = ("activities", "signups", "people")
 
 
-def marking(activity_id: int) -> dict:
+def marking(activity_id: int, csrf: str | None = None) -> dict:
     """What every row's attendance form shares, worked out once rather than 200 times."""
     tables = labels(str(get_locale()))
-    return {"url": url_for(".attendance", activity_id=activity_id), "csrf": generate_csrf(),
+    return {"url": url_for(".attendance", activity_id=activity_id), "csrf": csrf or generate_csrf(),
             "choices": (("yes", _("Attended"), "attended"), ("no", _("Absent"), "absent")),
             "statuses": tables["signup_status_labels"], "attendance": tables["attendance_labels"],
             "walk_in": _("walk-in beyond capacity"), "coming": _("said they are coming"), "choose": _("Choose")}
+
+
+def body(activity, can_mark: bool) -> dict:
+    """The rows and forms below the activity's own lines, the same for every organizer (the token as a slot)."""
+    rows = roster.roster_rows(activity.id)
+    return {"activity": activity, "rows": rows, "can_mark": can_mark, "marking": marking(activity.id, CSRF_SLOT),
+            "no_shows": roster.no_show_counts([s.user_id for s in rows]), "walk_in_form": WalkInForm(meta={"csrf": False}),
+            "message_form": MessageForm(meta={"csrf": False}), "sms_recipients": roster.sms_recipients(rows)}
 
 
 @bp.get("/<int:activity_id>/roster")
 @organizer_required
 def show(activity_id: int):
     """Everyone signed up, with attendance buttons from an hour before the start."""
+    mark = versions(*ROSTER_DATA)
     activity = scoped_activity(activity_id)
-    rows = roster.roster_rows(activity.id)
-    return render_template("roster/show.html", activity=activity, rows=rows,
-                           no_shows=roster.no_show_counts([s.user_id for s in rows]), marking=marking(activity.id),
-                           walk_in_form=WalkInForm(), message_form=MessageForm(),
-                           sms_recipients=roster.sms_recipients(rows))
+    can_mark = markable(activity)
+    kept = kept_html("roster", (activity.id, can_mark, str(get_locale())), mark, "roster/_body.html",
+                     lambda: body(activity, can_mark))
+    return render_template("roster/show.html", activity=activity, body=with_csrf(kept))
 
 
 @bp.post("/<int:activity_id>/attendance")

@@ -19,6 +19,7 @@ from .perform import perform
 from .photos import send_photo
 
 bp = Blueprint("wishes", __name__, url_prefix="/wishes")
+PER_PAGE = 30
 
 
 def _int_arg(name: str) -> int | None:
@@ -34,9 +35,9 @@ def index():
     stmt = wishes.to_approve(current_user) if approving else wishes.wall(grid_id, status)
     if approving and grid_id:
         stmt = stmt.where(Wish.grid_id == grid_id)
-    page = db.paginate(stmt, per_page=30, error_out=False)
-    grids = all_grids()
-    return render_template("wishes/index.html", page=page, grids=grids, grid_id=grid_id,
+    # The newest 30 (the wall has no further pages, so nothing is counted).
+    items = list(db.session.scalars(stmt.limit(PER_PAGE)))
+    return render_template("wishes/index.html", items=items, grids=all_grids(), grid_id=grid_id,
                            status=status if approving or status in PUBLIC_WISH_STATUSES else "",
                            approving=approving)
 

@@ -1,22 +1,32 @@
 """Which cases a person sees, the case list with its filters, and a case's timeline."""
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, and_, false, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Case, CaseEvent, Org, User
+from ..models import Case, CaseEvent, Grid, Org, User
 from ..models.case import IN_HAND
 from .cases import grid_worker_grids
 from .scope import managed_paths, org_in_scope
 
 FILTERS = ("all", "mine", "grids")
+OPEN = ("reported", *IN_HAND)
+
+
+def _in_organized_grids(user: User):
+    """SQL condition on Case: in a grid of a community the person organizes. Through the grids (a case's
+    community is its grid's), so counts by status seek ix_cases_grid_status instead of reading every case."""
+    if managed_paths(user) == []:
+        return false()
+    return Case.grid_id.in_(select(Grid.id).where(Grid.community_id.in_(select(Org.id).where(org_in_scope(user)))))
 
 
 def _handled(user: User):
     """SQL condition on Case: the person handles cases of its grid or community (at some level)."""
     grids = grid_worker_grids(user)
-    in_scope = Case.community_id.in_(select(Org.id).where(org_in_scope(user))) if managed_paths(user) != [] else false()
+    in_scope = _in_organized_grids(user)
     return or_(in_scope, Case.grid_id.in_(grids)) if grids else in_scope
 
 
@@ -30,9 +40,9 @@ def case_visible(user: User):
 
 
 def overdue(now: datetime):
-    """SQL condition on Case: its current deadline has passed."""
-    return or_(and_(Case.status == "reported", Case.accept_due < now),
-               and_(Case.status.in_(IN_HAND), Case.resolve_due < now))
+    """SQL condition on Case: its current deadline has passed (the status list lets an index seek the open ones)."""
+    return and_(Case.status.in_(OPEN), or_(and_(Case.status == "reported", Case.accept_due < now),
+               and_(Case.status.in_(IN_HAND), Case.resolve_due < now)))
 
 
 def waiting_on(user: User):
@@ -41,7 +51,7 @@ def waiting_on(user: User):
     if user.is_admin:
         return true()
     grids = grid_worker_grids(user)
-    in_scope = Case.community_id.in_(select(Org.id).where(org_in_scope(user))) if managed_paths(user) != [] else false()
+    in_scope = _in_organized_grids(user)
     return or_(in_scope, and_(Case.level == "grid", Case.grid_id.in_(grids))) if grids else in_scope
 
 
@@ -62,6 +72,33 @@ def list_cases(user: User, now: datetime, which: str = "all", status: str = "", 
     if late:
         query = query.where(overdue(now))
     return query.order_by(Case.reported_at.desc(), Case.id.desc())
+
+
+@dataclass
+class Window:
+    """One page of a list, newest first, without counting the whole list: one row more tells if there is a next."""
+
+    items: list
+    page: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def window(query: Select, page: int, per_page: int) -> Window:
+    """Rows of the page (1-based); a street's thousands of cases are never counted."""
+    rows = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)))
+    return Window(rows[:per_page], page, len(rows) > per_page)
 
 
 def timeline(case: Case) -> list[CaseEvent]:

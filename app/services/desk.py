@@ -1,20 +1,19 @@
 """The desk (/manage): what waits for an organizer or a grid worker, one count per kind of work.
 
-Each todo is one function of the person, answering with one count query, so the desk's query count
-is constant.
+Each todo is one count query of the person; the desk asks them all in one statement (each a scalar
+subquery), so its statements are few and constant.
 """
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from ..extensions import db
-from ..models import Activity, Case, Grid, ServiceRecord, User
+from ..models import Activity, Case, Grid, ServiceRecord, User, Wish
 from ..models.base import utcnow
 from ..timeutil import from_local, local_today
 from .case_lists import overdue, waiting_on
-from .scope import activity_in_scope, grid_in_scope, record_in_scope
-from .wishes import count_to_approve
+from .scope import activity_in_scope, grid_in_scope, record_in_scope, wish_in_scope
 
 
 @dataclass(frozen=True)
@@ -27,31 +26,47 @@ class Todo:
     args: dict
 
 
-def count_approvals(user: User) -> int:
+def _approvals(user: User) -> Select | None:
     """Hours waiting for review in the organizer's scope."""
     if not user.is_organizer:
-        return 0
-    return db.session.scalar(select(func.count()).select_from(ServiceRecord)
-                             .where(ServiceRecord.status == "pending", record_in_scope(user)))
+        return None
+    return (select(func.count()).select_from(ServiceRecord)
+            .where(ServiceRecord.status == "pending", record_in_scope(user)))
+
+
+def _cases(user: User) -> Select | None:
+    """Cases waiting at a level where the person acts, reported and not yet accepted."""
+    if not user.is_authenticated:
+        return None
+    return select(func.count(Case.id)).where(waiting_on(user), Case.status == "reported")
+
+
+def _overdue(user: User) -> Select | None:
+    """Cases at a level where the person acts whose deadline (to accept or to resolve) has passed."""
+    if not user.is_authenticated:
+        return None
+    return select(func.count(Case.id)).where(waiting_on(user), overdue(utcnow()))
+
+
+def _wishes(user: User) -> Select:
+    """Wishes waiting for approval in the grids the person handles."""
+    return select(func.count()).select_from(Wish).where(Wish.status == "pending", wish_in_scope(user))
+
+
+def _count(query: Select | None) -> int:
+    return 0 if query is None else db.session.scalar(query)
+
+
+def count_approvals(user: User) -> int:
+    return _count(_approvals(user))
 
 
 def count_cases(user: User) -> int:
-    """Cases waiting at a level where the person acts, reported and not yet accepted."""
-    if not user.is_authenticated:
-        return 0
-    return db.session.scalar(select(func.count(Case.id)).where(waiting_on(user), Case.status == "reported"))
+    return _count(_cases(user))
 
 
 def count_overdue(user: User) -> int:
-    """Cases at a level where the person acts whose deadline (to accept or to resolve) has passed."""
-    if not user.is_authenticated:
-        return 0
-    return db.session.scalar(select(func.count(Case.id)).where(waiting_on(user), overdue(utcnow())))
-
-
-def count_wishes(user: User) -> int:
-    """Wishes waiting for approval in the grids the person handles."""
-    return count_to_approve(user)
+    return _count(_overdue(user))
 
 
 def today_window() -> tuple[datetime, datetime]:
@@ -60,22 +75,27 @@ def today_window() -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def count_today(user: User) -> int:
+def _today(user: User) -> Select:
     """Published activities starting today that the person runs: in the organizer's scope or in their grids."""
     start, end = today_window()
     mine = or_(activity_in_scope(user), Activity.grid_id.in_(select(Grid.id).where(grid_in_scope(user))))
-    return db.session.scalar(select(func.count()).select_from(Activity).where(
-        Activity.status == "published", Activity.starts_at >= start, Activity.starts_at < end, mine))
+    return select(func.count()).select_from(Activity).where(
+        Activity.status == "published", Activity.starts_at >= start, Activity.starts_at < end, mine)
+
+
+def count_today(user: User) -> int:
+    return _count(_today(user))
 
 
 def desk_todos(user: User) -> list[Todo]:
-    """Everything on the person's desk, in the order of a morning's work."""
+    """Everything on the person's desk, in the order of a morning's work: the counts in one statement."""
     organizer = user.is_organizer
-    todos = [
-        Todo("approvals", count_approvals(user), "review.queue" if organizer else None, {}),
-        Todo("cases", count_cases(user), "cases.index", {"which": "grids", "status": "reported"}),
-        Todo("overdue", count_overdue(user), "cases.index", {"which": "grids", "overdue": "1"}),
-        Todo("wishes", count_wishes(user), "wishes.index", {"status": "pending"}),
-        Todo("today", count_today(user), "manage.activities" if organizer else "activities.index", {}),
-    ]
+    kinds = [("approvals", _approvals(user), "review.queue" if organizer else None, {}),
+             ("cases", _cases(user), "cases.index", {"which": "grids", "status": "reported"}),
+             ("overdue", _overdue(user), "cases.index", {"which": "grids", "overdue": "1"}),
+             ("wishes", _wishes(user), "wishes.index", {"status": "pending"}),
+             ("today", _today(user), "manage.activities" if organizer else "activities.index", {})]
+    asked = [query.scalar_subquery() for _k, query, _e, _a in kinds if query is not None]
+    counts = iter(db.session.execute(select(*asked)).one())
+    todos = [Todo(key, next(counts) if query is not None else 0, endpoint, args) for key, query, endpoint, args in kinds]
     return todos if organizer else [t for t in todos if t.key != "approvals"]

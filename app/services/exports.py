@@ -88,10 +88,19 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def send_table(fmt: str, filename: str, header: list[str], rows: list[list], title: str = "Sheet",
-               heading: str | None = None) -> Response:
-    """A download of the table as `csv` (the rows alone) or `xlsx` (with `heading`, else the file name, above)."""
-    body = csv_bytes(header, rows) if fmt == "csv" else xlsx_bytes(header, rows, title, heading or filename)
+def table_bytes(fmt: str, header: list[str], rows: list[list], title: str = "Sheet", heading: str | None = None) -> bytes:
+    """The table as `csv` (the rows alone) or `xlsx` (with `heading`, else `title`, above)."""
+    return csv_bytes(header, rows) if fmt == "csv" else xlsx_bytes(header, rows, title, heading)
+
+
+def send_bytes(fmt: str, filename: str, body: bytes) -> Response:
+    """A download of a table made by table_bytes()."""
     response = Response(body, content_type=MIMETYPES[fmt])
     response.headers["Content-Disposition"] = content_disposition(f"{filename}.{fmt}")
     return response
+
+
+def send_table(fmt: str, filename: str, header: list[str], rows: list[list], title: str = "Sheet",
+               heading: str | None = None) -> Response:
+    """A download of the table as `csv` (the rows alone) or `xlsx` (with `heading`, else the file name, above)."""
+    return send_bytes(fmt, filename, table_bytes(fmt, header, rows, title, heading or filename))

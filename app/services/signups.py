@@ -6,7 +6,7 @@ conditional UPDATE on the activity's own counter, and the schema's CHECK is the 
 """
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..database import begin_write
@@ -18,31 +18,32 @@ from .errors import AlreadyApplied, AlreadySignedUp, ApplicationsClosed, NotInAu
 from .notifications import notify
 
 
+# The statements of a signup, built once: they run inside the write lock, where building them per call
+# cost more than running them.
+_LOCKED_ACTIVITY = (select(Activity).where(Activity.id == bindparam("activity_id")).with_for_update(of=Activity)
+                    .execution_options(populate_existing=True))
+_LIVE_SIGNUP = select(Signup).where(Signup.activity_id == bindparam("activity_id"),
+                                    Signup.user_id == bindparam("user_id"), Signup.status != "cancelled")
+_TAKE_SEAT = (update(Activity)
+              .where(Activity.id == bindparam("activity_id"),
+                     (Activity.capacity.is_(None)) | (Activity.confirmed_count < Activity.capacity))
+              .values(confirmed_count=Activity.confirmed_count + 1)
+              .execution_options(synchronize_session=False))
+
+
 def lock_activity(activity_id: int) -> Activity:
     """Open a write transaction and load the activity locked against other writers."""
     begin_write()
-    return db.session.execute(
-        select(Activity).where(Activity.id == activity_id).with_for_update(of=Activity).execution_options(populate_existing=True)
-    ).scalar_one()
+    return db.session.execute(_LOCKED_ACTIVITY, {"activity_id": activity_id}).scalar_one()
 
 
 def live_signup(activity_id: int, user_id: int) -> Signup | None:
-    return db.session.scalar(
-        select(Signup).where(
-            Signup.activity_id == activity_id, Signup.user_id == user_id, Signup.status != "cancelled"
-        )
-    )
+    return db.session.scalar(_LIVE_SIGNUP, {"activity_id": activity_id, "user_id": user_id})
 
 
 def _take_seat(activity: Activity) -> bool:
     """Take one confirmed seat if one is free, in one statement; False when full."""
-    result = db.session.execute(
-        update(Activity)
-        .where(Activity.id == activity.id, (Activity.capacity.is_(None)) | (Activity.confirmed_count < Activity.capacity))
-        .values(confirmed_count=Activity.confirmed_count + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    return db.session.execute(_TAKE_SEAT, {"activity_id": activity.id}).rowcount == 1
 
 
 def _adjust(activity: Activity, confirmed: int = 0, waitlisted: int = 0, extra: int = 0, applied: int = 0) -> None:

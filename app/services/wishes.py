@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, load_only, selectinload
 
 from ..database import begin_write
 from ..extensions import db
@@ -178,7 +178,8 @@ def _tell_wisher(wish: Wish, kind: str, **params) -> None:
 
 def wall(grid_id: int | None = None, status: str | None = None):
     """The wish wall: public wishes (or one public status), of one grid or all, newest first."""
-    stmt = select(Wish).options(selectinload(Wish.wisher)).where(
+    # The wall shows the wishers' masked names only: not their accounts with their role grants.
+    stmt = select(Wish).options(selectinload(Wish.wisher).options(load_only(User.name), lazyload(User.grants))).where(
         Wish.status == status if status in PUBLIC_WISH_STATUSES else Wish.status.in_(("open", "claimed")))
     if grid_id:
         stmt = stmt.where(Wish.grid_id == grid_id)

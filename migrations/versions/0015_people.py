@@ -1,7 +1,7 @@
 """people at scale: names sorted by pinyin, employers, the community's evaluation of service sheets
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0013
 
 `/admin/people` pages through thousands of people by ORDER BY users.name_pinyin (set from the name
 by the model on every change; backfilled here); an import may give a person's employer (工作单位);

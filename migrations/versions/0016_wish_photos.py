@@ -1,7 +1,7 @@
 """wish photos: up to 3 photos the fulfiller takes of a fulfilled wish
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 
 The same columns as case_photos (models/base.py StoredPhoto): a random storage name, the type and
 size of the re-encoded picture; the file itself lives in the upload storage, not in the database.

@@ -99,14 +99,17 @@ def test_a_sum_that_falls_to_nothing_is_removed(world):
     assert kept() == {}
 
 
-@pytest.mark.parametrize("start, end", [
+PERIODS = [
     (date(2025, 1, 1), date(2025, 12, 31)),  # whole months only
     (date(2025, 1, 15), date(2025, 3, 10)),  # part-months at both ends
     (date(2025, 2, 3), date(2025, 2, 20)),  # inside one month
     (date(2025, 1, 31), date(2025, 2, 1)),  # two part-months, no whole one
     (date(2025, 3, 1), date(2025, 4, 15)),  # a whole month, then a part
     (date(2024, 12, 20), date(2026, 2, 28)),  # across years
-])
+]
+
+
+@pytest.mark.parametrize("start, end", PERIODS)
 def test_a_report_over_any_period_equals_the_records_summed(world, start, end):
     rng = random.Random(start.toordinal())
     for _ in range(80):
@@ -120,3 +123,21 @@ def test_a_report_over_any_period_equals_the_records_summed(world, start, end):
     assert report.totals.hours == Decimal(direct).quantize(Decimal("0.1"))
     assert sum(hours for _month, hours in report.months) == report.totals.hours
     assert sum(hours for _kind, hours, _n in report.kinds) == report.totals.hours
+
+
+@pytest.mark.parametrize("start, end", PERIODS)
+def test_members_with_hours_over_any_period_are_those_with_an_approved_record(world, start, end):
+    """Counted from the kept per-person months and the part-months' records: the same people as the
+    records say, wherever their records count (a member's record placed at another org counts too)."""
+    rng = random.Random(start.toordinal() + 1)
+    for _ in range(12):
+        db.session.add(random_record(rng, world))
+    db.session.commit()
+    ids = [b.id for b in world["branches"]]
+    direct = db.session.scalar(select(func.count(func.distinct(ServiceRecord.user_id))).join(
+        User, User.id == ServiceRecord.user_id).where(
+        ServiceRecord.status == "approved", ServiceRecord.served_on.between(start, end),
+        User.branch_id.in_(ids), User.member_type.is_not(None)))
+    report = reports.org_report(world["street"], reports.Period(start, end))
+    assert report.totals.members_with_hours == direct
+    assert sum(r.members_with_hours for r in report.rows) == direct

@@ -7,7 +7,7 @@ from itertools import chain
 from sqlalchemy import Integer, String, and_, case, cast, exists, func, or_, select, type_coerce
 
 from ...extensions import db
-from ...models import Activity, MonthlyHours, Org, ServiceRecord, User
+from ...models import Activity, MonthlyHours, Org, PersonMonthHours, ServiceRecord, User
 from .periods import Period
 from .rows import Counts, MemberRow, OrgReport, OrgRow, from_tenths, rounded_hours
 
@@ -27,9 +27,27 @@ def _subtree_ids(org: Org) -> list[int]:
     return list(db.session.scalars(select(Org.id).where(Org.path.startswith(org.path, autoescape=True))))
 
 
+def _whole_months(period: Period) -> tuple[date, date]:
+    """The first whole month of the period and the month after its last whole one (first ≥ after: none)."""
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    return first, (period.end + timedelta(days=1)).replace(day=1)
+
+
 def _has_hours(period: Period):
-    """SQL, correlated to User: the person has any approved record in the period."""
-    return exists().where(ServiceRecord.user_id == User.id, counted_in(period))
+    """SQL, correlated to User: the person has any approved record in the period. Whole months are
+    one seek into the trigger-kept person_month_hours (a row there is a month with approved records),
+    the part-months at either end read the person's records."""
+    first, after = _whole_months(period)
+    if first >= after:
+        return exists().where(ServiceRecord.user_id == User.id, counted_in(period))
+    found = [exists().where(PersonMonthHours.user_id == User.id, PersonMonthHours.month >= first,
+                            PersonMonthHours.month < after)]
+    if period.start < first:
+        found.append(exists().where(ServiceRecord.user_id == User.id,
+                                    counted_in(Period(period.start, first - timedelta(days=1)))))
+    if after <= period.end:
+        found.append(exists().where(ServiceRecord.user_id == User.id, counted_in(Period(after, period.end))))
+    return or_(*found)
 
 
 def _record_facts(ids: list[int], start: date, end: date):
@@ -60,8 +78,7 @@ def _monthly_facts(ids: list[int], first: date, after: date):
 def _facts(ids: list[int], period: Period):
     """Every approved record of the period that counts for one of `ids`, summed: whole months from
     monthly_hours, the part-months at either end from the records themselves."""
-    first = period.start if period.start.day == 1 else _next_month(period.start)
-    after = (period.end + timedelta(days=1)).replace(day=1)  # the month after the last whole one
+    first, after = _whole_months(period)
     if first >= after:
         return _record_facts(ids, period.start, period.end)
     parts = [_monthly_facts(ids, first, after)]

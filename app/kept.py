@@ -1,0 +1,65 @@
+"""What the organizer's kept pages (roster, approval queue, reports) are keyed by, and a store for kept bytes.
+
+The versions are change counters that database triggers move in the same transaction as the data
+(migrations 0008 and 0018): `activities` (activities and orgs), `signups`, `records` (service records,
+post titles) and `people` (what those pages show of a person). Read them before the rows they key, in
+the same transaction: a reader that sees the old numbers also sees the old rows.
+
+A kept fragment or file holds the CSRF token as `CSRF_SLOT`, filled with the reader's own token on the
+way out, so one person's token never reaches another.
+"""
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from .extensions import db
+from .fragment_cache import FragmentCache, fragment
+from .models.base import utcnow
+
+CSRF_SLOT = "kept-csrf-token-slot"
+# A bound, as for the activity list: every write moves a counter, but nothing stays kept for long unseen.
+KEPT_FOR = timedelta(minutes=10)
+
+
+def versions(*names: str) -> tuple[int, ...]:
+    """The committed numbers of these counters, in this order (0 before the first write). Plain SQL, one statement."""
+    found = dict(db.session.connection().exec_driver_sql(
+        "SELECT name, n FROM change_counters WHERE name IN (%s)" % ", ".join(f"'{n}'" for n in names)).all())
+    return tuple(found.get(n, 0) for n in names)
+
+
+def with_csrf(html: Markup) -> Markup:
+    """A kept fragment with the reader's CSRF token in its slots."""
+    return Markup(html.replace(CSRF_SLOT, generate_csrf()))
+
+
+def kept_html(name: str, key, version, template: str, context) -> Markup:
+    """The kept rendering of `template`, or rendered now with `context()` and kept for KEPT_FOR at most.
+    Rendered without the layout's context processors: a kept fragment is the same for everyone."""
+    now = utcnow()
+    return fragment(name, key, version, now,
+                    lambda: (current_app.jinja_env.get_template(template).render(**context()), now + KEPT_FOR))
+
+
+class KeptBytes(FragmentCache):
+    """Kept files (a report's workbook) under a key and version, like fragments."""
+
+    def put(self, key, version, until: datetime, body: bytes) -> bytes:
+        with self._lock:
+            self._items[key] = (version, until, body)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return body
+
+
+def kept_bytes(name: str, key, version, build) -> bytes:
+    """The kept file, or build() → bytes kept now, for KEPT_FOR at most."""
+    now = utcnow()
+    store = current_app.extensions.setdefault(f"kept-bytes:{name}", KeptBytes())
+    found = store.get(key, version, now)
+    if found is not None:
+        return found
+    return store.put(key, version, now + KEPT_FOR, build())

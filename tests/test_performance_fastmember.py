@@ -1,0 +1,200 @@
+"""Fast for the signed-in member (issue 17): the activity list and detail are kept for everyone with the same
+layout, the person's own parts (unread badge, signup panel, Review count) are put in per request and change
+exactly when they should, and a signup's write transaction holds only its writes."""
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event
+
+from app.extensions import db
+from app.models import Notification, ServiceRecord
+from app.services.notifications import notify
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
+
+
+@pytest.fixture
+def statements(app):
+    """Run a request; return its statements and transaction ends ("COMMIT"/"ROLLBACK") in order, on both engines."""
+    with app.app_context():
+        engine = db.engine
+
+    def run(request) -> tuple[object, list[str]]:
+        seen = []
+
+        def note(_conn, _cursor, statement, *_args):
+            if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+                seen.append(" ".join(statement.split()))
+
+        listeners = [("before_cursor_execute", note), ("commit", lambda _c: seen.append("COMMIT")),
+                     ("rollback", lambda _c: seen.append("ROLLBACK"))]
+        for name, fn in listeners:
+            event.listen(engine, name, fn)
+        try:
+            response = request()
+        finally:
+            for name, fn in listeners:
+                event.remove(engine, name, fn)
+        return response, seen
+
+    return run
+
+
+def _notify(app, user, n=1):
+    with app.app_context():
+        notify([user.id] * n, "promoted", title="读书会")
+        db.session.commit()
+
+
+def test_the_kept_list_reads_only_the_version_and_the_person(client, login, community, make_user, make_activity,
+                                                            statements):
+    make_activity(community["community"])
+    login(make_user(branch=community["branch"]))
+    client.get("/activities")
+    response, seen = statements(lambda: client.get("/activities"))
+    assert response.status_code == 200 and "activity-card" in response.get_data(as_text=True)
+    assert len([s for s in seen if s not in ("COMMIT", "ROLLBACK")]) == 2, seen
+    assert "change_counters" in seen[0] and "FROM users" in seen[1] and "notifications" in seen[1]
+
+
+def test_the_unread_badge_follows_a_new_notification_on_kept_pages(app, client, login, community, make_user,
+                                                                   make_activity):
+    member = make_user(branch=community["branch"])
+    activity = make_activity(community["community"])
+    login(member)
+    for path in ("/activities", f"/activities/{activity.id}"):
+        assert "data-unread" not in client.get(path).get_data(as_text=True)
+    _notify(app, member, 2)
+    for path in ("/activities", f"/activities/{activity.id}"):
+        assert 'data-unread="2"' in client.get(path).get_data(as_text=True)
+    client.get("/notifications")  # reading them clears the badge
+    for path in ("/activities", f"/activities/{activity.id}"):
+        assert "data-unread" not in client.get(path).get_data(as_text=True)
+
+
+def test_one_persons_badge_never_reaches_another(app, client, login, community, make_user):
+    first, second = make_user(branch=community["branch"]), make_user(branch=community["branch"])
+    _notify(app, first, 3)
+    login(first)
+    assert 'data-unread="3"' in client.get("/activities").get_data(as_text=True)
+    login(second)
+    assert "data-unread" not in client.get("/activities").get_data(as_text=True)
+
+
+def test_my_signup_state_follows_signing_up_and_cancelling(client, hx, login, community, make_user, make_activity):
+    activity = make_activity(community["community"], capacity=5)
+    me, other = make_user(branch=community["branch"]), make_user(branch=community["branch"])
+    page = f"/activities/{activity.id}"
+    login(me)
+    assert 'data-signup-status="none"' in client.get(page).get_data(as_text=True)
+    assert 'data-signup-status="confirmed"' in hx.post(f"{page}/signup").get_data(as_text=True)
+    body = client.get(page).get_data(as_text=True)
+    assert 'data-signup-status="confirmed"' in body and 'data-confirmed="1"' in body
+    login(other)  # the kept page is shared; the panel is not
+    body = client.get(page).get_data(as_text=True)
+    assert 'data-signup-status="none"' in body and 'data-confirmed="1"' in body
+    login(me)
+    assert 'data-signup-status="cancelled"' in hx.post(f"{page}/cancel").get_data(as_text=True)
+    body = client.get(page).get_data(as_text=True)
+    assert 'data-signup-status="cancelled"' in body and 'data-confirmed="0"' in body
+
+
+def test_the_layout_is_kept_apart_for_anonymous_members_and_desk_users(client, login, community, make_user,
+                                                                      make_activity):
+    activity = make_activity(community["community"])
+    organizer = make_user(role="organizer", org=community["community"])
+    for path in ("/activities", f"/activities/{activity.id}"):
+        assert "/login?next=" in client.get(path).get_data(as_text=True)
+        login(make_user(branch=community["branch"]))
+        body = client.get(path).get_data(as_text=True)
+        assert 'href="/manage"' not in body and 'href="/notifications"' in body
+        login(organizer)
+        assert 'href="/manage"' in client.get(path).get_data(as_text=True)
+        with client.session_transaction() as session:
+            session.clear()  # anonymous again (signing out would rotate the organizer's token)
+    login(organizer)  # the organizer of the activity sees its roster link: never from the kept page
+    assert f'/manage/activities/{activity.id}/roster' in client.get(f"/activities/{activity.id}").get_data(as_text=True)
+
+
+def test_a_waiting_flash_is_shown_once_on_the_detail(client, login, community, make_user, make_activity):
+    activity = make_activity(community["community"])
+    login(make_user(branch=community["branch"]))
+    client.get(f"/activities/{activity.id}")
+    client.post(f"/activities/{activity.id}/signup")  # a plain form post: the flash waits for the next page
+    body = client.get(f"/activities/{activity.id}").get_data(as_text=True)
+    assert 'class="flash flash-success"' in body and 'data-signup-status="confirmed"' in body
+    assert 'class="flash flash-success"' not in client.get(f"/activities/{activity.id}").get_data(as_text=True)
+
+
+def test_the_detail_follows_an_edit_of_the_activity(app, client, login, community, make_user, make_activity):
+    activity = make_activity(community["community"])
+    login(make_user(branch=community["branch"]))
+    assert activity.title in client.get(f"/activities/{activity.id}").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(type(activity), activity.id).location = "文锦西苑北门"
+        db.session.commit()
+    assert "文锦西苑北门" in client.get(f"/activities/{activity.id}").get_data(as_text=True)
+
+
+def test_the_review_count_follows_a_new_record(app, client, login, community, make_user):
+    organizer = make_user(role="organizer", org=community["community"])
+    member = make_user(branch=community["branch"])
+    login(organizer)
+    assert "data-review-count" not in client.get("/manage").get_data(as_text=True)
+    with app.app_context():
+        db.session.add(ServiceRecord(user_id=member.id, source="manual", hours=Decimal("1.5"),
+                                     served_on=(db.func.current_date()), status="pending",
+                                     branch_id=community["branch"].id, org_id=community["branch"].id))
+        db.session.commit()
+    assert 'data-review-count="1"' in client.get("/manage").get_data(as_text=True)
+
+
+def test_a_signup_writes_in_a_transaction_that_holds_only_its_writes(client, hx, login, community, make_user,
+                                                                      make_activity, statements):
+    activity = make_activity(community["community"], capacity=5)
+    login(make_user(branch=community["branch"]))
+    response, seen = statements(lambda: hx.post(f"/activities/{activity.id}/signup"))
+    assert response.status_code == 200 and 'data-signup-status="confirmed"' in response.get_data(as_text=True)
+    # The read transaction (the person, the activity) ends before the write transaction begins.
+    read, write, after = " ".join(seen).split("COMMIT")[:3] if seen.count("COMMIT") >= 2 else (None, None, None)
+    assert read is not None, seen
+    assert "FROM users" in read and "FROM activities" in read
+    assert "FROM users" not in write and "notifications" not in write
+    assert write.count("UPDATE activities") == 1 and write.count("INSERT INTO signups") == 1
+    assert after.strip() == "", "the panel is answered from what the write left in memory"
+    with client.application.app_context():
+        assert db.session.query(Notification).count() == 0
+
+
+def test_the_detail_follows_its_sessions_units_and_grid_name(app, client, login, community, make_user, make_activity,
+                                                            make_org):
+    from app.models import Activity, Grid
+    from app.services import classes, orgs
+
+    organizer = make_user(role="organizer", org=community["street"])
+    with app.app_context():
+        grid = Grid(community_id=community["community"].id, name="第一网格")
+        db.session.add(grid)
+        db.session.commit()
+        grid_id = grid.id
+    activity = make_activity(community["community"], kind="training", grid_id=grid_id, starts_in=timedelta(days=3))
+    unit = make_org("西苑物业", "unit", parent=community["street"])
+    login(make_user(branch=community["branch"]))
+    page = f"/activities/{activity.id}"
+    assert "第一网格" in client.get(page).get_data(as_text=True)
+    with app.app_context():
+        person = db.session.get(type(organizer), organizer.id)
+        classes.add_session(person, activity.id, activity.starts_at + timedelta(days=1, hours=1),
+                            activity.starts_at + timedelta(days=1, hours=2))
+        db.session.commit()
+    assert 'id="sessions-heading"' in client.get(page).get_data(as_text=True)
+    with app.app_context():
+        orgs.rename_grid(db.session.get(type(organizer), organizer.id), grid_id, "文锦网格")
+        db.session.commit()
+    assert "文锦网格" in client.get(page).get_data(as_text=True)
+    with app.app_context():
+        kept = db.session.get(Activity, activity.id)
+        kept.units.append(db.session.get(type(unit), unit.id))
+        db.session.commit()
+    assert "西苑物业" in client.get(page).get_data(as_text=True)
