@@ -87,6 +87,29 @@ def test_capacity_is_exact_with_signups_spread_over_both(pair, live_data, signed
         assert (activity.confirmed_count, activity.waitlisted_count) == (capacity, len(people) - capacity)
 
 
+def _confirmed(page) -> str:
+    return page.body.split('data-confirmed="')[1].split('"')[0]
+
+
+def test_kept_pages_on_one_server_follow_a_signup_on_the_other(pair, live_data, signed_in_on_a):
+    """Kept pages live in each worker's memory; the versions they are kept under are in the database, so
+    what one server writes shows at once on every worker of the other."""
+    a, b = pair
+    activity_id, (person, organizer) = new_activity(live_data, 5), (live_data.people[371][0], live_data.organizers[0][0])
+    visitor = b.browser()
+    (roster_on_b,) = Sessions(a, dict(live_data.organizers)).on(b, [organizer])
+    roster = f"/manage/activities/{activity_id}/roster"
+    for _ in range(6):  # every worker of B keeps its own copy of both pages
+        assert _confirmed(visitor.get(f"/activities/{activity_id}")) == "0"
+        assert _confirmed(roster_on_b.get(roster)) == "0"
+    (on_a,) = signed_in_on_a([person])
+    assert on_a.post(f"/activities/{activity_id}/signup", {}, headers=HX).status == 200
+    for _ in range(6):
+        assert _confirmed(visitor.get(f"/activities/{activity_id}")) == "1"
+        page = roster_on_b.get(roster)
+        assert _confirmed(page) == "1" and f'data-user-id="{person}"' in page.body
+
+
 def test_the_sign_in_throttle_counts_across_both(pair, live_data):
     """Last in this module: it uses up the address's sign-in attempts on both servers."""
     a, b = pair
