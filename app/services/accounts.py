@@ -221,10 +221,13 @@ def close_account(user: User, password: str) -> None:
 
 def personal_data(user: User) -> dict:
     """Everything stored about the person, for them to download."""
-    from ..models import Notification, PointsAdjustment, PostClaim, ServiceRecord, Signup
+    from ..models import Case, Notification, PointsAdjustment, PostClaim, ServiceRecord, Signup, Wish
 
-    def rows(model, *order):
-        return list(db.session.scalars(select(model).where(model.user_id == user.id).order_by(*order)))
+    def rows(model, *order, person=None):
+        return list(db.session.scalars(select(model).where((person or model.user_id) == user.id).order_by(*order)))
+
+    def photos(item):  # each served at /cases/<id>/photos/<photo id> or /wishes/<id>/photos/<photo id>
+        return [{"id": p.id, "width": p.width, "height": p.height, "at": p.created_at} for p in item.photos]
 
     return {
         "profile": {"name": user.name, "phone": user.phone, "member_type": user.member_type,
@@ -242,4 +245,13 @@ def personal_data(user: User) -> dict:
                           for n in rows(Notification, Notification.created_at)],
         "points_adjustments": [{"month": a.month.strftime("%Y-%m"), "points": a.points, "reason": a.reason,
                                 "at": a.created_at} for a in rows(PointsAdjustment, PointsAdjustment.created_at)],
+        "cases_reported": [{"id": c.id, "title": c.title, "description": c.description, "location": c.location,
+                            "category": c.category, "anonymous": c.anonymous, "status": c.status,
+                            "reported_at": c.reported_at, "score": c.score, "comment": c.comment, "photos": photos(c)}
+                           for c in rows(Case, Case.reported_at, person=Case.reporter_id)],
+        "wishes": [{"id": w.id, "title": w.title, "description": w.description, "for": w.for_name,
+                    "status": w.status, "at": w.created_at} for w in rows(Wish, Wish.created_at, person=Wish.wisher_id)],
+        "wishes_fulfilled": [{"id": w.id, "title": w.title, "note": w.fulfil_note, "status": w.status,
+                              "claimed_at": w.claimed_at, "fulfilled_at": w.fulfilled_at, "photos": photos(w)}
+                             for w in rows(Wish, Wish.claimed_at, person=Wish.claimer_id)],
     }

@@ -244,3 +244,17 @@ def test_the_case_report_page_and_its_downloads(app, client, login, place, commu
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     login(place["worker"])
     assert client.get(f"/reports/orgs/{org}/cases").status_code == 403
+
+
+def test_my_data_download_holds_the_cases_i_reported_with_their_photos(app, client, login, place, tmp_path):
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    login(place["resident"])
+    case_id = report(client, place, title="路灯坏了", location="3号楼", photo=[(io.BytesIO(photo()), "a.jpg")])
+    with app.app_context():
+        (photo_id,) = db.session.scalars(select(CasePhoto.id).where(CasePhoto.case_id == case_id))
+    (mine,) = client.get("/me/data.json").get_json()["cases_reported"]
+    assert (mine["id"], mine["title"], mine["location"]) == (case_id, "路灯坏了", "3号楼")
+    assert [p["id"] for p in mine["photos"]] == [photo_id]
+    assert client.get(f"/cases/{case_id}/photos/{photo_id}").status_code == 200
+    login(place["member"])
+    assert client.get("/me/data.json").get_json()["cases_reported"] == []

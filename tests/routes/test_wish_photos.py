@@ -188,3 +188,16 @@ def test_the_wish_page_loads_its_photos_in_one_query(app, client, place):
     assert sum("FROM wish_photos" in s for s in statements) == 1
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(WishPhoto)) == 3
+
+
+def test_my_data_download_holds_my_wishes_and_the_ones_i_fulfilled_with_their_photos(app, client, login, place):
+    wish_id = _wish(app, place, title="一副老花镜")
+    login(place["member"])
+    assert _fulfil(client, wish_id, [(io.BytesIO(photo()), "a.jpg")]).status_code == 303
+    (photo_id,) = _photo_ids(app, wish_id)
+    (done,) = client.get("/me/data.json").get_json()["wishes_fulfilled"]
+    assert (done["id"], done["title"], done["note"]) == (wish_id, "一副老花镜", "送去了棉衣")
+    assert [p["id"] for p in done["photos"]] == [photo_id]
+    login(place["resident"])
+    data = client.get("/me/data.json").get_json()
+    assert [(w["id"], w["status"]) for w in data["wishes"]] == [(wish_id, "fulfilled")] and data["wishes_fulfilled"] == []
