@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..database import write_lock_later
 from ..extensions import db
 from ..htmx import wants_fragment
 from ..forms_cases import (CASE_STATUS_LABELS, CATEGORY_LABELS, LEVEL_LABELS, STEP_LABELS, URGENCY_LABELS, AssignForm, CaseForm,
@@ -47,6 +48,7 @@ def _grid_choices(form: CaseForm) -> None:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@write_lock_later  # the photos are checked and re-encoded before the write lock is taken
 def new():
     """Report a case: the grid I live in is chosen already."""
     form = CaseForm(grid_id=current_user.grid_id or 0)

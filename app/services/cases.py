@@ -91,7 +91,8 @@ def report_case(reporter: User, data: dict, photos: list[bytes] = (), now: datet
         raise UnknownGrid()
     if data["category"] not in CASE_CATEGORIES or data["urgency"] not in CASE_URGENCIES:
         raise CaseWrongStep()
-    cleaned = clean_photos(list(photos))
+    cleaned = clean_photos(list(photos))  # before the write lock: decoding a phone photo takes a while
+    begin_write()
     accept, resolve = DEADLINES[data["urgency"]]
     case = Case(title=data["title"].strip(), description=data.get("description") or "", category=data["category"],
                 urgency=data["urgency"], status="reported", level="grid", grid_id=grid.id,

@@ -1,5 +1,6 @@
 """The database's write lock is held only around writes: never while a password is hashed, not at
 all to sign in; and a request that cannot get it is asked to come back (503, Retry-After), never a 500."""
+import io
 import re
 import sqlite3
 import threading
@@ -14,6 +15,7 @@ from app.extensions import db
 from app.models import Signup, User
 from app import passwords
 from tests.conftest import PASSWORD
+from tests.photos import photo
 
 HX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 
@@ -195,3 +197,67 @@ def test_a_signup_that_cannot_get_the_lock_is_asked_to_come_back(app, client, ma
     with app.app_context():
         assert db.session.scalars(select(Signup).where(Signup.user_id == user.id)).all() == []
         assert db.session.get(User, user.id) is not None
+
+
+@pytest.fixture
+def decoding_watched(monkeypatch, db_uri):
+    """Each time an uploaded photo is decoded and re-encoded, whether others could write at that moment."""
+    from app.services import photos
+
+    seen, real = [], photos.clean_photo
+
+    def watched(data):
+        seen.append(others_can_write(db_uri))
+        return real(data)
+
+    monkeypatch.setattr(photos, "clean_photo", watched)
+    return seen
+
+
+def _grid(community) -> int:
+    from app.models import Grid
+
+    grid = Grid(community_id=community["community"].id, name="第一网格")
+    db.session.add(grid)
+    db.session.commit()
+    return grid.id
+
+
+def _report_case(app, client, make_user, login, community):
+    with app.app_context():
+        grid_id = _grid(community)
+    login(make_user())
+    return client.post("/cases/new", content_type="multipart/form-data", data={
+        "title": "路灯坏了", "category": "urban", "urgency": "normal", "grid_id": str(grid_id),
+        "photo": [(io.BytesIO(photo()), "a.jpg")]})
+
+
+def _fulfil_wish(app, client, make_user, login, community):
+    from app.models import RoleGrant
+    from app.services import wishes
+
+    member = make_user(branch=community["branch"])
+    with app.test_request_context():
+        grid_id = _grid(community)
+        worker = make_user(member_type=None)
+        db.session.add(RoleGrant(user_id=worker.id, role="grid_worker", org_id=community["community"].id,
+                                 grid_id=grid_id))
+        db.session.commit()
+        wish = wishes.create_wish(db.session.get(User, make_user(member_type=None, community_id=community["community"].id).id), {"title": "棉衣", "grid_id": grid_id})
+        db.session.commit()
+        wishes.approve_wish(db.session.get(User, worker.id), wish.id)
+        wishes.claim_wish(db.session.get(User, member.id), wish.id)
+        db.session.commit()
+        wish_id = wish.id
+    login(member)
+    return client.post(f"/wishes/{wish_id}/fulfil", content_type="multipart/form-data", data={
+        "note": "送去了", "hours": "1", "photo": [(io.BytesIO(photo()), "a.jpg")]})
+
+
+@pytest.mark.parametrize("action", [_report_case, _fulfil_wish])
+def test_nobody_waits_for_the_lock_while_a_photo_is_decoded(app, client, make_user, login, community, decoding_watched,
+                                                             action, tmp_path):
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    response = action(app, client, make_user, login, community)
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    assert decoding_watched == [True], f"others could write at each decoding: {decoding_watched}"
