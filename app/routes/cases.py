@@ -106,8 +106,10 @@ def _step(case_id: int, name: str, action, done: str):
     if answer is not None:
         return answer
     context = _context(db.session.get(Case, case_id), **{name: form})
-    template = "cases/_case.html" if wants_fragment() else "cases/show.html"
-    return render_template(template, **context), 422
+    # The fragment clears the flash out of band: an earlier step's message must not stand beside the refusal.
+    if wants_fragment():
+        return render_template("cases/_case.html", **context, oob_flash=True), 422
+    return render_template("cases/show.html", **context), 422
 
 
 @bp.post("/<int:case_id>/accept")

@@ -97,7 +97,10 @@ def _with_form(wish_id: int, form, key: str, action, done: str, field: str):
     if answer is not None:
         return answer
     context = _panel_context(wish, **{key: form})
-    return render_template("wishes/_panel.html" if wants_fragment() else "wishes/show.html", **context), 422
+    # The fragment clears the flash out of band: an earlier step's message must not stand beside the refusal.
+    if wants_fragment():
+        return render_template("wishes/_panel.html", **context, oob_flash=True), 422
+    return render_template("wishes/show.html", **context), 422
 
 
 @bp.post("/<int:wish_id>/approve")

@@ -258,3 +258,15 @@ def test_my_data_download_holds_the_cases_i_reported_with_their_photos(app, clie
     assert client.get(f"/cases/{case_id}/photos/{photo_id}").status_code == 200
     login(place["member"])
     assert client.get("/me/data.json").get_json()["cases_reported"] == []
+
+
+def test_a_refused_htmx_step_clears_the_earlier_steps_flash(app, client, hx, login, place):
+    login(place["resident"])
+    case_id = report(client, place)
+    login(place["worker"])
+    assert hx.post(f"/cases/{case_id}/accept").status_code == 200
+    response = hx.post(f"/cases/{case_id}/escalate", data={"reason": ""})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and body.lstrip().startswith(f'<article id="case-{case_id}"')
+    flash = body[body.index('<div id="flash"'):]
+    assert 'hx-swap-oob="true"' in flash[:120] and '<p class="flash' not in flash

@@ -145,8 +145,13 @@ def test_member_claims_fulfils_and_resident_confirms(app, client, hx, login, pla
     login(place["member"])
     response = client.post(f"/wishes/{wish_id}/claim")
     assert response.status_code == 303 and response.headers["Location"] == f"/wishes/{wish_id}"
+    assert "认领成功" in client.get(f"/wishes/{wish_id}").get_data(as_text=True), "the page shows the claim's flash"
     response = hx.post(f"/wishes/{wish_id}/fulfil", data={"note": "", "hours": "1.55"})
-    assert response.status_code == 422 and 'id="wish-panel"' in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="wish-panel"' in body
+    # The claim's "yours to fulfil" flash is replaced (out of band) by an empty one: the refusal is on the form.
+    flash = body[body.index('<div id="flash"'):]
+    assert 'hx-swap-oob="true"' in flash[:120] and '<p class="flash' not in flash
     assert _status(app, wish_id) == "claimed"
     response = hx.post(f"/wishes/{wish_id}/fulfil", data={"note": "送去了棉衣", "hours": "1.5"})
     assert response.status_code == 200 and 'data-wish-status="fulfilled"' in response.get_data(as_text=True)
