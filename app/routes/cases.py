@@ -37,7 +37,7 @@ def index():
     status = request.args.get("status") if request.args.get("status") in CASE_STATUSES else ""
     late, now = request.args.get("overdue") == "1", utcnow()
     query = case_lists.list_cases(current_user, now, which, status, late)
-    page = case_lists.window(query, min(max(request.args.get("page", 1, type=int), 1), 10**6), 20)
+    page = case_lists.window(query, request.args.get("page", type=int), 20)
     return render_template("cases/index.html", page=page, which=which, status=status, late=late, now=now, **LABELS)
 
 

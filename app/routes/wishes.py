@@ -12,6 +12,7 @@ from ..htmx import wants_fragment
 from ..models import Wish
 from ..models.wish import PUBLIC_WISH_STATUSES
 from ..services import wishes
+from ..services.case_lists import window
 from ..services.grids import all_grids, choosable_grids
 from ..services.scope import can_handle_grid, is_desk_user
 from .loaders import visible_wish, visible_wish_photo
@@ -35,9 +36,9 @@ def index():
     stmt = wishes.to_approve(current_user) if approving else wishes.wall(grid_id, status)
     if approving and grid_id:
         stmt = stmt.where(Wish.grid_id == grid_id)
-    # The newest 30 (the wall has no further pages, so nothing is counted).
-    items = list(db.session.scalars(stmt.limit(PER_PAGE)))
-    return render_template("wishes/index.html", items=items, grids=all_grids(), grid_id=grid_id,
+    # 30 at a time, newest first, never counted: one row more tells whether there is an older page.
+    page = window(stmt, request.args.get("page", type=int), PER_PAGE)
+    return render_template("wishes/index.html", page=page, grids=all_grids(), grid_id=grid_id,
                            status=status if approving or status in PUBLIC_WISH_STATUSES else "",
                            approving=approving)
 

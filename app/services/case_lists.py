@@ -95,8 +95,10 @@ class Window:
         return self.page + 1
 
 
-def window(query: Select, page: int, per_page: int) -> Window:
-    """Rows of the page (1-based); a street's thousands of cases are never counted."""
+def window(query: Select, page: int | None, per_page: int) -> Window:
+    """Rows of the page (1-based; out of range or None is the nearest page): a street's thousands of cases or
+    a district's wishes are never counted."""
+    page = min(max(page or 1, 1), 10**6)
     rows = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)))
     return Window(rows[:per_page], page, len(rows) > per_page)
 

@@ -1,5 +1,6 @@
 """Cases through HTTP: each step as a plain form and with htmx, 422 with the form on bad input, photos."""
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -270,3 +271,14 @@ def test_a_refused_htmx_step_clears_the_earlier_steps_flash(app, client, hx, log
     assert response.status_code == 422 and body.lstrip().startswith(f'<article id="case-{case_id}"')
     flash = body[body.index('<div id="flash"'):]
     assert 'hx-swap-oob="true"' in flash[:120] and '<p class="flash' not in flash
+
+
+def test_the_case_list_goes_back_twenty_cases_at_a_time(app, client, login, place):
+    login(place["resident"])
+    ids = [report(client, place, title=f"第{n}件") for n in range(21)]
+    first = client.get("/cases").get_data(as_text=True)
+    assert [int(i) for i in re.findall(r'data-case-id="(\d+)"', first)] == ids[::-1][:20]
+    assert 'href="/cases?which=all&amp;page=2"' in first or 'href="/cases?page=2&amp;which=all"' in first
+    second = client.get("/cases?which=all&page=2").get_data(as_text=True)
+    assert [int(i) for i in re.findall(r'data-case-id="(\d+)"', second)] == ids[:1]
+    assert "page=1" in second and "page=3" not in second

@@ -1,4 +1,5 @@
 """Wishes, grid pages and the desk over HTTP: plain posts and htmx, bad input, landing, pinned queries."""
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -245,3 +246,16 @@ def test_the_walls_query_count_does_not_grow(app, client, login, place, queries,
             assert client.get(path).status_code == 200
             counts.append((path, len(queries)))
     assert counts[:3] == counts[3:]
+
+
+def test_the_wall_goes_back_thirty_wishes_at_a_time(app, client, login, place):
+    ids = [_wish(app, place) for _ in range(32)]  # newest last
+    login(place["member"])
+    first = client.get("/wishes").get_data(as_text=True)
+    shown = [int(i) for i in re.findall(r'data-wish-id="(\d+)"', first)]
+    assert shown == ids[::-1][:30]
+    assert 'href="/wishes?page=2"' in first and "page=0" not in first
+    second = client.get("/wishes?page=2").get_data(as_text=True)
+    assert [int(i) for i in re.findall(r'data-wish-id="(\d+)"', second)] == ids[1::-1]
+    assert 'href="/wishes?page=1"' in second and "page=3" not in second
+    assert client.get(f"/wishes?grid={place['grid_id']}&page=9").status_code == 200
