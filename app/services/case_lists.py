@@ -96,7 +96,7 @@ class Window:
 
 
 def window(query: Select, page: int | None, per_page: int) -> Window:
-    """Rows of the page (1-based; out of range or None is the nearest page): a street's thousands of cases or
+    """Rows of the page (1-based; None or below 1 is the first): a street's thousands of cases or
     a district's wishes are never counted."""
     page = min(max(page or 1, 1), 10**6)
     rows = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)))
