@@ -30,8 +30,9 @@ babel = Babel()
 
 
 def locale_selector() -> str:
-    """The language chosen with the switch (a cookie), else Chinese."""
-    from flask import current_app
+    """The language chosen with the switch (a cookie), else Chinese; the default outside a request (the CLI's
+    messages, `flask tick`)."""
+    from flask import current_app, has_request_context
 
-    chosen = request.cookies.get("lang")
+    chosen = request.cookies.get("lang") if has_request_context() else None
     return chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]

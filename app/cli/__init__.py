@@ -6,9 +6,8 @@ import click
 from flask import Flask, current_app
 
 from ..extensions import db
-from ..services.accounts import create_account, find_by_phone, grant_role
+from ..services.accounts import find_by_phone, needs_password_to_administer, set_up_admin
 from ..services.errors import DomainError
-from ..services.passwords import check_password
 from ..services.phones import normalize_phone
 
 
@@ -34,16 +33,13 @@ def register(app: Flask) -> None:
         normalized = normalize_phone(phone)
         if normalized is None:
             raise click.BadParameter("not a mainland mobile number", param_hint="--phone")
-        user = find_by_phone(normalized)
-        if user is None:
+        password = None
+        if needs_password_to_administer(find_by_phone(normalized)):
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-            try:
-                check_password(password, normalized)
-                user = create_account(name, normalized, password)
-            except DomainError as exc:
-                raise click.ClickException(str(exc)) from exc
-        if not user.is_admin:
-            grant_role(user, "admin")
+        try:
+            user = set_up_admin(normalized, name, password)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from exc
         db.session.commit()
         click.echo(f"Admin {user.name} ({user.masked_phone}) is ready.")
 

@@ -12,7 +12,7 @@ from ..models import Org, RoleGrant, User
 from ..models.base import utcnow
 from ..passwords import hash_password, password_matches
 from .codes import WrongCode, issue_sms_code, use_code
-from .errors import LastAdmin, PhoneTaken, WrongPassword
+from .errors import AccountNotUsable, LastAdmin, PhoneTaken, WrongPassword
 from .passwords import check_password
 from .sms import Sms
 
@@ -73,6 +73,30 @@ def request_code(phone: str, purpose: str, now: datetime | None = None) -> Sms |
     if user is None or user.is_placeholder:
         return Sms(to=phone, kind="no_account", purpose=purpose)
     return issue_sms_code(phone, purpose, now) if user.active else None
+
+
+def needs_password_to_administer(user: User | None) -> bool:
+    """Whether making this phone's person an administrator needs a password: nobody has it, or it is a placeholder."""
+    return user is None or user.is_placeholder
+
+
+def set_up_admin(phone: str, name: str, password: str | None) -> User:
+    """The operator's administrator (CLI): a new account, or an existing one promoted. A placeholder (a walk-in,
+    an imported member) could not sign in: it takes the password now. Closed or deactivated accounts stay so."""
+    user = find_by_phone(phone)
+    if user is not None and (not user.active or user.closed_at is not None):
+        raise AccountNotUsable()
+    if user is None:
+        check_password(password, phone)
+        user = create_account(name, phone, password)
+    elif user.is_placeholder:
+        check_password(password, phone)
+        user.set_password(password)
+        user.account_state, user.consent_version, user.consent_at = "active", PRIVACY_VERSION, utcnow()
+    if not user.is_admin:
+        grant_role(user, "admin")
+    db.session.flush()
+    return user
 
 
 def register_user(name: str, phone: str, password: str, code: str, now: datetime | None = None,

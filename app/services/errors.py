@@ -353,3 +353,7 @@ class BadRating(DomainError):
 
 class QuarterNotBegun(DomainError):
     message = _l("This quarter has not begun yet.")
+
+
+class AccountNotUsable(DomainError):
+    message = _l("This account is closed or deactivated: it cannot be made an administrator.")

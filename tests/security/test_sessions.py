@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import User
+from app.models.base import utcnow
 from app import passwords as hashing
 from app.services import accounts, passwords, throttle
 from tests.conftest import PASSWORD, config_for
@@ -348,8 +349,30 @@ def test_create_admin_follows_the_password_policy(app):
     runner = app.test_cli_runner()
     for weak in ("short", "password1", "a13800000001"):
         result = runner.invoke(args=["create-admin", "--phone", "13800000001", "--name", "管理员"], input=f"{weak}\n{weak}\n")
-        assert result.exit_code != 0, weak
+        assert result.exit_code == 1 and "Error: " in result.output, (weak, result.output, result.exception)
     good = runner.invoke(args=["create-admin", "--phone", "13800000001", "--name", "管理员"], input="红心-serve-2026\n" * 2)
     assert good.exit_code == 0, good.output
     with app.app_context():
         assert db.session.scalar(select(User).where(User.phone == "13800000001")).is_admin
+
+
+def test_create_admin_gives_a_placeholder_its_password_and_refuses_a_closed_account(app, client, make_user):
+    from app.services.accounts import new_placeholder
+
+    runner = app.test_cli_runner()
+    closed_id = make_user(phone="13800000003").id
+    with app.app_context():
+        new_placeholder("13800000002", "王桂兰", None)
+        db.session.get(User, closed_id).closed_at = utcnow()
+        db.session.commit()
+    made = runner.invoke(args=["create-admin", "--phone", "13800000002", "--name", "王桂兰"], input="红心-serve-2026\n" * 2)
+    assert made.exit_code == 0, made.output
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.phone == "13800000002"))
+        assert admin.is_admin and not admin.is_placeholder and admin.consent_version
+    signed_in = client.post("/login", data={"phone": "13800000002", "password": "红心-serve-2026"})
+    assert signed_in.status_code == 303, "the promoted placeholder signs in with the password just set"
+    refused = runner.invoke(args=["create-admin", "--phone", "13800000003", "--name", "某人"], input="红心-serve-2026\n" * 2)
+    assert refused.exit_code == 1 and "已注销或停用" in refused.output, refused.output
+    with app.app_context():
+        assert not db.session.get(User, closed_id).is_admin
