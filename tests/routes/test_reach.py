@@ -86,6 +86,11 @@ def test_the_reminder_link_answers_yes_without_signing_in_and_the_roster_shows_i
     login(organizer)
     roster = client.get(f"/manage/activities/{activity.id}/roster").get_data(as_text=True)
     assert f'data-user-id="{member.id}" data-status="confirmed" data-attended="unknown" data-coming="yes"' in roster
+    login(member)  # said yes, then cancels after all: the roster no longer says they are coming
+    assert client.post(f"/activities/{activity.id}/cancel").status_code == 303
+    login(organizer)
+    roster = client.get(f"/manage/activities/{activity.id}/roster").get_data(as_text=True)
+    assert f'data-user-id="{member.id}" data-status="cancelled" data-attended="unknown" data-coming="unknown"' in roster
 
 
 def test_the_reminder_link_answers_no_and_the_first_waiting_person_gets_the_seat_and_a_text(
