@@ -1,7 +1,9 @@
 """Points (积分): my points, an org's monthly 公示 list (publish, adjust, export) and a community's rules."""
 from flask import Blueprint, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -10,16 +12,20 @@ from ..extensions import db
 from ..forms import KIND_LABELS
 from ..forms_points import AdjustmentForm, PointsRulesForm
 from ..htmx import wants_fragment
+from ..kept import CSRF_SLOT, kept_bytes, kept_html, versions, with_csrf
 from ..models import Org, User
 from ..services import points as points_service
 from ..services import points_rules
-from ..services.exports import send_table
+from ..services.exports import send_bytes, table_bytes
 from ..timeutil import local_today
 from .guards import organizer_required
 from .loaders import scoped_community, scoped_org, scoped_person
 from .perform import perform
 
 bp = Blueprint("points", __name__)
+# What the list shows: records (and the monthly sums their triggers keep), members, orgs and activity kinds,
+# and adjustments, rules and publications (migration 0019).
+POINTS_DATA = ("activities", "records", "people", "points")
 
 
 @bp.errorhandler(points_service.MonthOutOfRange)
@@ -56,33 +62,52 @@ def _adjustment_form(org: Org, month, **kwargs) -> AdjustmentForm:
 def _board(org: Org, month, form=None) -> str:
     """The list with the adjustment form, for an htmx swap (the flash out of band)."""
     return render_template("points/_board.html", listing=points_service.points_list(org, month),
-                           form=form or _adjustment_form(org, month), oob_flash=True)
+                           form=form or _adjustment_form(org, month), csrf=generate_csrf(), oob_flash=True)
 
 
-def _list_page(org: Org, month, form=None, status: int = 200):
+def _body(org: Org, month, publishable: bool, csrf: str, form=None) -> dict:
+    """What the page shows below its heading; the adjustment form only until the month is published."""
     listing = points_service.points_list(org, month)
     if listing.publication is None and form is None:
-        form = _adjustment_form(org, month)
-    return render_template("points/list.html", listing=listing, form=form,
-                           this_month=points_rules.first_of_month(local_today())), status
+        form = _adjustment_form(org, month, meta={"csrf": False})
+    return {"listing": listing, "form": form, "publishable": publishable, "csrf": csrf}
+
+
+def _publishable(month) -> bool:
+    """Whether the month has begun, so may be published: today's answer, hence in the kept body's key."""
+    return month <= points_rules.first_of_month(local_today())
+
+
+def _list_page(org: Org, month, body, status: int = 200):
+    return render_template("points/list.html", org=org, month=month, body=body), status
 
 
 @bp.get("/reports/orgs/<int:org_id>/points")
 @organizer_required
 def show(org_id: int):
-    """An org's monthly 公示 list: masked names, points, rank; frozen once published."""
-    return _list_page(scoped_org(org_id), _asked_month())
+    """An org's monthly 公示 list: masked names, points, rank; frozen once published. Below its heading kept
+    per org, month and language while POINTS_DATA holds."""
+    mark = versions(*POINTS_DATA)  # before the rows they key
+    org, month = scoped_org(org_id), _asked_month()
+    publishable = _publishable(month)
+    body = kept_html("points-list", (org.id, month, publishable, str(get_locale())), mark, "points/_body.html",
+                     lambda: _body(org, month, publishable, CSRF_SLOT))
+    return _list_page(org, month, with_csrf(body))
 
 
 @bp.get("/reports/orgs/<int:org_id>/points.<any(csv, xlsx):fmt>")
 @organizer_required
 def export(org_id: int, fmt: str):
-    """The 公示 list of the month as a CSV or XLSX download."""
+    """The 公示 list of the month as a CSV or XLSX download (kept, like the page, while the data holds)."""
+    mark = versions(*POINTS_DATA)
     org, month = scoped_org(org_id), _asked_month()
-    listing = points_service.points_list(org, month)
-    header = [_("Rank"), _("Name"), _("Points")]
-    rows = [[r.rank, r.name, r.points] for r in listing.rows]
-    return send_table(fmt, f"{org.name}-{month:%Y-%m}-积分", header, rows, title=_("Points"))
+    filename = f"{org.name}-{month:%Y-%m}-积分"
+
+    def build() -> bytes:
+        rows = [[r.rank, r.name, r.points] for r in points_service.points_list(org, month).rows]
+        return table_bytes(fmt, [_("Rank"), _("Name"), _("Points")], rows, title=_("Points"), heading=filename)
+
+    return send_bytes(fmt, filename, kept_bytes("points-list", (org.id, month, fmt, str(get_locale())), mark, build))
 
 
 @bp.post("/reports/orgs/<int:org_id>/points/publish")
@@ -108,7 +133,10 @@ def adjust(org_id: int):
                    fragment=lambda _adjustment: _board(org, month))
     if done:
         return done
-    return (_board(org, month, form), 422) if wants_fragment() else _list_page(org, month, form, 422)
+    if wants_fragment():
+        return _board(org, month, form), 422
+    refused = Markup(render_template("points/_body.html", **_body(org, month, _publishable(month), generate_csrf(), form)))
+    return _list_page(org, month, refused, 422)
 
 
 @bp.route("/manage/orgs/<int:org_id>/points-rules", methods=["GET", "POST"])
