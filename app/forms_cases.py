@@ -52,14 +52,25 @@ class ResolveForm(Form):
                        render_kw={"inputmode": "decimal", "min": 0, "max": 24, "step": "0.5"})
 
 
-class EscalateForm(Form):
-    reason = StringField(_l("Why the grid cannot solve it"), validators=[DataRequired(_l("Please give a reason.")),
-                                                                       Length(max=500, message=TOO_LONG)],
-                         render_kw={"maxlength": 500})
+def _reason_field(label) -> StringField:
+    """A step's reason: required, at most 500 characters."""
+    return StringField(label, validators=[DataRequired(_l("Please give a reason.")), Length(max=500, message=TOO_LONG)],
+                       render_kw={"maxlength": 500})
+
+
+class _ReasonForm(Form):
+    """A step that needs a reason; two such forms share the case page, so each reason field has its own id."""
+
+    reason_id: str  # set by each form
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.reason.id = self.reason.label.field_id = "escalate-reason"
+        self.reason.id = self.reason.label.field_id = self.reason_id
+
+
+class EscalateForm(_ReasonForm):
+    reason = _reason_field(_l("Why the grid cannot solve it"))
+    reason_id = "escalate-reason"
 
 
 class ConfirmForm(Form):
@@ -70,11 +81,6 @@ class ConfirmForm(Form):
                           render_kw={"maxlength": 500})
 
 
-class ReopenForm(Form):
-    reason = StringField(_l("What is still wrong"), validators=[DataRequired(_l("Please give a reason.")),
-                                                              Length(max=500, message=TOO_LONG)],
-                         render_kw={"maxlength": 500})
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.reason.id = self.reason.label.field_id = "reopen-reason"
+class ReopenForm(_ReasonForm):
+    reason = _reason_field(_l("What is still wrong"))
+    reason_id = "reopen-reason"

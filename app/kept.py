@@ -1,4 +1,4 @@
-"""What the organizer's kept pages (roster, approval queue, reports) are keyed by, and a store for kept bytes.
+"""What the organizer's kept pages (roster, approval queue, reports) are keyed by, and kept files (report exports).
 
 The versions are change counters that database triggers move in the same transaction as the data
 (migrations 0008 and 0018): `activities` (activities and orgs), `signups`, `records` (service records,
@@ -8,14 +8,14 @@ the same transaction: a reader that sees the old numbers also sees the old rows.
 A kept fragment or file holds the CSRF token as `CSRF_SLOT`, filled with the reader's own token on the
 way out, so one person's token never reaches another.
 """
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .extensions import db
-from .fragment_cache import FragmentCache, fragment
+from .fragment_cache import fragment, kept
 from .models.base import utcnow
 
 CSRF_SLOT = "kept-csrf-token-slot"
@@ -43,23 +43,7 @@ def kept_html(name: str, key, version, template: str, context) -> Markup:
                     lambda: (current_app.jinja_env.get_template(template).render(**context()), now + KEPT_FOR))
 
 
-class KeptBytes(FragmentCache):
-    """Kept files (a report's workbook) under a key and version, like fragments."""
-
-    def put(self, key, version, until: datetime, body: bytes) -> bytes:
-        with self._lock:
-            self._items[key] = (version, until, body)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return body
-
-
 def kept_bytes(name: str, key, version, build) -> bytes:
     """The kept file, or build() → bytes kept now, for KEPT_FOR at most."""
     now = utcnow()
-    store = current_app.extensions.setdefault(f"kept-bytes:{name}", KeptBytes())
-    found = store.get(key, version, now)
-    if found is not None:
-        return found
-    return store.put(key, version, now + KEPT_FOR, build())
+    return kept(f"kept-bytes:{name}", key, version, now, lambda: (build(), now + KEPT_FOR))

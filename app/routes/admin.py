@@ -81,26 +81,28 @@ def org(org_id: int):
     return _org_page(scoped_org(org_id))
 
 
+def _org_post(org: Org, form, action, done: str, field: str = "name", **page):
+    """Run a form of the org page; a refusal shows the page again with this form (`page`) and its message."""
+    answer = perform(action, done, url_for(".org", org_id=org.id), form=form, field=field)
+    return answer or _org_page(org, 422, **page)
+
+
 @bp.post("/orgs/<int:org_id>/rename")
 @organizer_required
 def rename_org(org_id: int):
     """Rename an org."""
-    org = scoped_org(org_id)
     form = OrgNameForm(prefix="org")
-    done = perform(lambda: org_service.rename_org(current_user, org_id, form.name.data),
-                   _("The name is saved."), url_for(".org", org_id=org_id), form=form, field="name")
-    return done or _org_page(org, 422, rename_form=form)
+    return _org_post(scoped_org(org_id), form, lambda: org_service.rename_org(current_user, org_id, form.name.data),
+                     _("The name is saved."), rename_form=form)
 
 
 @bp.post("/orgs/<int:org_id>/grids")
 @organizer_required
 def add_grid(org_id: int):
     """Add a grid to a community."""
-    org = scoped_org(org_id)
     form = GridNameForm(prefix="grid")
-    done = perform(lambda: org_service.add_grid(current_user, org_id, form.name.data),
-                   _("The grid is added."), url_for(".org", org_id=org_id), form=form, field="name")
-    return done or _org_page(org, 422, grid_form=form)
+    return _org_post(scoped_org(org_id), form, lambda: org_service.add_grid(current_user, org_id, form.name.data),
+                     _("The grid is added."), grid_form=form)
 
 
 @bp.post("/grids/<int:grid_id>/rename")
@@ -109,9 +111,8 @@ def rename_grid(grid_id: int):
     """Rename a grid."""
     grid = scoped_grid(grid_id)
     form = GridNameForm(prefix=f"grid{grid_id}")
-    done = perform(lambda: org_service.rename_grid(current_user, grid_id, form.name.data),
-                   _("The name is saved."), url_for(".org", org_id=grid.community_id), form=form, field="name")
-    return done or _org_page(grid.community, 422, grid_forms={grid_id: form})
+    return _org_post(grid.community, form, lambda: org_service.rename_grid(current_user, grid_id, form.name.data),
+                     _("The name is saved."), grid_forms={grid_id: form})
 
 
 @bp.post("/orgs/<int:org_id>/grants")
@@ -120,10 +121,9 @@ def grant(org_id: int):
     """Give someone, by phone, a role over this org."""
     org = scoped_org(org_id)
     form = _grant_form(org)
-    done = perform(lambda: people.grant_person_role(current_user, form.phone.data, form.role.data, org_id,
-                                                   form.grid_id.data or None),
-                   _("The role is granted."), url_for(".org", org_id=org_id), form=form, field="phone")
-    return done or _org_page(org, 422, grant_form=form)
+    return _org_post(org, form, lambda: people.grant_person_role(current_user, form.phone.data, form.role.data, org_id,
+                                                                form.grid_id.data or None),
+                     _("The role is granted."), "phone", grant_form=form)
 
 
 @bp.post("/admins")

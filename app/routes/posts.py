@@ -35,25 +35,24 @@ def show(post_id: int):
     return render_template("posts/show.html", can_manage=can_manage_org(current_user, post.org), **_panel(post))
 
 
-def _claim_panel(post_id: int):
-    """The claim panel as it is now, with the flash out of band."""
-    return lambda _claim: render_template("posts/_claim_panel.html", oob_flash=True,
-                                          **_panel(db.session.get(ServicePost, post_id)))
+def _claim_step(post_id: int, action, done: str):
+    """Claim or release a visible post; htmx gets the claim panel as it is now, with the flash out of band."""
+    visible_post(post_id)
+    return perform(action, done, url_for(".show", post_id=post_id),
+                   fragment=lambda _claim: render_template("posts/_claim_panel.html", oob_flash=True,
+                                                           **_panel(db.session.get(ServicePost, post_id))))
 
 
 @bp.post("/<int:post_id>/claim")
 @login_required
 def claim(post_id: int):
     """Claim one slot of the post."""
-    visible_post(post_id)
-    return perform(lambda: posts.claim_post(current_user, post_id), _("You hold this post now. Thank you for serving!"),
-                   url_for(".show", post_id=post_id), fragment=_claim_panel(post_id))
+    return _claim_step(post_id, lambda: posts.claim_post(current_user, post_id),
+                       _("You hold this post now. Thank you for serving!"))
 
 
 @bp.post("/<int:post_id>/release")
 @login_required
 def release(post_id: int):
     """Give the slot back."""
-    visible_post(post_id)
-    return perform(lambda: posts.release_post(current_user, post_id), _("You have released this post."),
-                   url_for(".show", post_id=post_id), fragment=_claim_panel(post_id))
+    return _claim_step(post_id, lambda: posts.release_post(current_user, post_id), _("You have released this post."))

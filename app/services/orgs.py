@@ -80,13 +80,17 @@ def create_org(actor: User, name: str, kind: str, parent_id: int | None) -> Org:
 def rename_org(actor: User, org_id: int, name: str) -> Org:
     """Give an org in scope a new name."""
     org = _managed_org(actor, org_id)
-    name = _name(name)
-    if name != org.name:
-        _check_sibling_name(org.parent_id, name, org.id)
-        record_event(actor, "org.rename", org, name=name, was=org.name)
-        org.name = name
-        db.session.flush()
+    _rename(actor, org, _name(name), "org.rename", lambda taken: _check_sibling_name(org.parent_id, taken, org.id))
     return org
+
+
+def _rename(actor: User, thing: Org | Grid, name: str, event: str, check_name) -> None:
+    """Give an org or a grid a new name, unless it has it already: `check_name` refuses a sibling's name."""
+    if name != thing.name:
+        check_name(name)
+        record_event(actor, event, thing, name=name, was=thing.name)
+        thing.name = name
+        db.session.flush()
 
 
 def _check_grid_name(community_id: int, name: str, grid_id: int | None = None) -> None:
@@ -116,12 +120,7 @@ def rename_grid(actor: User, grid_id: int, name: str) -> Grid:
     grid = db.session.get(Grid, grid_id)
     if grid is None or not can_manage_org(actor, grid.community):
         raise OutOfScope()
-    name = _name(name)
-    if name != grid.name:
-        _check_grid_name(grid.community_id, name, grid.id)
-        record_event(actor, "grid.rename", grid, name=name, was=grid.name)
-        grid.name = name
-        db.session.flush()
+    _rename(actor, grid, _name(name), "grid.rename", lambda taken: _check_grid_name(grid.community_id, taken, grid.id))
     return grid
 
 

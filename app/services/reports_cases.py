@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select
 from ..extensions import db
 from ..models import Case, Grid, Org
 from ..timeutil import from_local
-from .reports import Period
+from .reports import Period, percent
 
 
 @dataclass
@@ -31,9 +31,7 @@ class CaseRow:
 
     @property
     def in_time_percent(self) -> Decimal | None:
-        if not self.received:
-            return None
-        return (Decimal(100) * self.in_time / self.received).quantize(Decimal("1"), ROUND_HALF_UP)
+        return percent(self.in_time, self.received)
 
     @property
     def rating(self) -> Decimal | None:

@@ -221,7 +221,7 @@ def run_all(actor, job):
 
 
 def test_import_in_chunks_creates_and_updates_then_twice_changes_nothing(tree, organizer, make_user, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK", 2)
+    monkeypatch.setattr(imports.jobs, "CHUNK", 2)
     make_user(phone="13800000003", name="张建国", branch=tree["second_branch"], member_type="community")
     data = (HEADER + "张建国,13800000003,第一党支部,离退休党员\n刘秀英,13800000004,第一党支部,社区党员\n"
             "陈志明,13800000005,第一党支部,在职党员\n坏号,123,第一党支部,社区党员\n").encode("gb18030")

@@ -7,10 +7,10 @@ the rows of a parent add up to its totals. Each table is one grouped query over 
 """
 from .fold import member_rows, org_report, subtree_totals
 from .periods import MAX_YEARS, Period, PeriodOutOfRange, parse_period
-from .rows import Counts, MemberRow, OrgReport, OrgRow, TreeNode
+from .rows import Counts, MemberRow, OrgReport, OrgRow, TreeNode, percent
 from .tables import report_table, row_label
 from .tree import ancestors_in_scope, scope_tree
 
 __all__ = ["MAX_YEARS", "Counts", "MemberRow", "OrgReport", "OrgRow", "Period", "PeriodOutOfRange", "TreeNode",
-           "ancestors_in_scope", "member_rows", "org_report", "parse_period", "report_table", "row_label",
+           "ancestors_in_scope", "member_rows", "org_report", "parse_period", "percent", "report_table", "row_label",
            "scope_tree", "subtree_totals"]

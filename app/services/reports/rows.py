@@ -8,6 +8,13 @@ from ...models import Org
 from .periods import Period
 
 
+def percent(part: int, whole: int) -> Decimal | None:
+    """`part` of `whole` in whole percent, half rounded up; None when there is no whole."""
+    if not whole:
+        return None
+    return (Decimal(100) * part / whole).quantize(Decimal("1"), ROUND_HALF_UP)
+
+
 @dataclass
 class Counts:
     """The figures of one row, or of the whole subtree."""
@@ -20,9 +27,7 @@ class Counts:
     @property
     def participation(self) -> Decimal | None:
         """Share of members with any approved hours, in percent; None without members."""
-        if not self.members:
-            return None
-        return (Decimal(100) * self.members_with_hours / self.members).quantize(Decimal("1"), ROUND_HALF_UP)
+        return percent(self.members_with_hours, self.members)
 
 
 @dataclass
