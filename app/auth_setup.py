@@ -1,21 +1,19 @@
 """Flask-Login wiring: the session carries the user's id and session token."""
 from flask import Flask, flash, g, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, exists, func, select
-from sqlalchemy.orm import lazyload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload
 
 from .extensions import db, login
 from .htmx import current_page, leave_to
-from .models import Notification, RoleGrant, User
+from .models import Notification, User
 
-# The person, their unread messages (the layout's badge) and whether they hold any role, in one
-# statement: most people hold none, and their grants are then known without a second query. Built
-# once: building it per request cost more than running it.
+# The person, their unread messages (the layout's badge) and their role grants (with their orgs), in one
+# statement: a person with a role would otherwise pay a second one on every page (the menu and the scope
+# checks read the grants). Built once: building it per request cost more than running it.
 _UNREAD = (select(func.count()).select_from(Notification)
            .where(Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery())
-_PERSON = (select(User, _UNREAD, exists().where(RoleGrant.user_id == User.id))
-           .where(User.id == bindparam("user_id")).options(lazyload(User.grants)))
+_PERSON = select(User, _UNREAD).where(User.id == bindparam("user_id")).options(joinedload(User.grants))
 
 
 def init_login(app: Flask) -> None:
@@ -29,15 +27,13 @@ def init_login(app: Flask) -> None:
         user_id, _, token = key.partition(":")
         if not user_id.isdigit():
             return None
-        found = db.session.execute(_PERSON, {"user_id": int(user_id)}).first()
+        found = db.session.execute(_PERSON, {"user_id": int(user_id)}).unique().first()
         if found is None:
             return None
-        user, g.unread_count, has_grants = found
+        user, g.unread_count = found
         # A rotated token (logout elsewhere, deactivation) ends every copy of the old cookie.
         if not token or token != user.session_token or not user.active:
             return None
-        if not has_grants:
-            set_committed_value(user, "grants", [])
         return user
 
     @login.unauthorized_handler

@@ -17,6 +17,7 @@ from app.timeutil import local_today
 
 # Statements per page, transaction control left out. A new query on a page is a decision: change it here.
 PINNED = {
+    # A person with a role gets their grants in the loader's one statement (auth_setup._PERSON), like everyone.
     "home": 5,
     "activity list, anonymous": 4,  # when rendered; kept, it is 1 (tests/services/test_freshness.py)
     "activity list, signed in": 5,
@@ -24,16 +25,16 @@ PINNED = {
     "signup POST (htmx)": 7,  # person, activity; under the lock: activity, live signup, UPDATE, INSERT, counts
     "posts": 4,
     "my hours": 4,
-    "roster": 7,  # the people as plain columns, without their role grants; +1: the Review tab's count badge; +1: the
+    "roster": 6,  # the people as plain columns, without their role grants; +1: the Review tab's count badge; +1: the
                   # versions it is kept under, when built (kept: tests/test_performance_organizer.py)
-    "approval queue": 5,  # +1: the Review tab's count badge (issue 15); +1: the versions it is kept under, when built
-    "in-service members": 5,  # the communities for the filter, then one query: hours and ratings joined; +1: the Review badge
-    "people": 7,  # the branches for the filter, the count, one page of 50 with their branches (LIMIT 50); +1: the Review badge
-    "street report": 8,  # when built; +1: the versions it is kept under (kept: tests/test_performance_organizer.py)
-    "street report XLSX": 7,
-    "case list": 3,  # one row more than the page tells whether there is a next: the cases are never counted
-    "case detail": 10,  # the case, its grid, community, street, photos, timeline, reporter, assignable people and units
-    "branch points list": 12,  # when built; +1: the versions it is kept under (kept: tests/test_performance_points.py)
+    "approval queue": 4,  # +1: the Review tab's count badge (issue 15); +1: the versions it is kept under, when built
+    "in-service members": 4,  # the communities for the filter, then one query: hours and ratings joined; +1: the Review badge
+    "people": 6,  # the branches for the filter, the count, one page of 50 with their branches (LIMIT 50); +1: the Review badge
+    "street report": 7,  # when built; +1: the versions it is kept under (kept: tests/test_performance_organizer.py)
+    "street report XLSX": 6,
+    "case list": 2,  # one row more than the page tells whether there is a next: the cases are never counted
+    "case detail": 9,  # the case, its grid, community, street, photos, timeline, reporter, assignable people and units
+    "branch points list": 11,  # when built; +1: the versions it is kept under (kept: tests/test_performance_points.py)
     "my points": 5,
 }
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
