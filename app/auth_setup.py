@@ -2,18 +2,55 @@
 from flask import Flask, flash, g, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db, login
 from .htmx import current_page, leave_to
-from .models import Notification, User
+from .models import Notification, Org, RoleGrant, User
 
-# The person, their unread messages (the layout's badge) and their role grants (with their orgs), in one
-# statement: a person with a role would otherwise pay a second one on every page (the menu and the scope
-# checks read the grants). Built once: building it per request cost more than running it.
+# The person, their unread messages (the layout's badge) and their role grants with their orgs, in one
+# statement built once. Read as plain rows and attached to the session as loaded objects (_attach): every
+# signed-in page starts here, and the ORM's own loading of the same row with its joined grants cost about as
+# much again as the query (0.55 against 0.35 CPU ms a request).
+_U, _G, _O = User.__table__, RoleGrant.__table__, Org.__table__
 _UNREAD = (select(func.count()).select_from(Notification)
-           .where(Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery())
-_PERSON = select(User, _UNREAD).where(User.id == bindparam("user_id")).options(joinedload(User.grants))
+           .where(Notification.user_id == _U.c.id, Notification.read_at.is_(None)).scalar_subquery())
+_PERSON = (select(*_U.c, _UNREAD.label("unread"), *[c.label(f"g_{c.key}") for c in _G.c],
+                  *[c.label(f"o_{c.key}") for c in _O.c])
+           .select_from(_U.outerjoin(_G, _G.c.user_id == _U.c.id).outerjoin(_O, _O.c.id == _G.c.org_id))
+           .where(_U.c.id == bindparam("user_id")).order_by(_G.c.id))
+
+
+def _attach(cls, row, prefix: str = ""):
+    """The object of this row as if the ORM had loaded it: persistent in the session, its columns committed
+    (a later change is flushed as an UPDATE), and not through its constructor (no validators run). One the
+    session already holds (the person is loaded when first asked for, maybe after the page's own reads) is
+    kept as it is."""
+    found = db.session.identity_map.get(cls.__mapper__.identity_key_from_primary_key((row[prefix + "id"],)))
+    if found is not None:
+        return found
+    obj = cls.__mapper__.class_manager.new_instance()
+    obj.__dict__.update({c.key: row[prefix + c.key] for c in cls.__table__.c})
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+    return obj
+
+
+def _person(rows) -> tuple[User, int]:
+    first = rows[0]
+    user = _attach(User, first)
+    if "grants" in user.__dict__:
+        return user, first["unread"]
+    grants = []
+    for row in rows:
+        if row["g_id"] is not None:
+            grant = _attach(RoleGrant, row, "g_")
+            set_committed_value(grant, "org", _attach(Org, row, "o_") if row["o_id"] is not None else None)
+            set_committed_value(grant, "user", user)
+            grants.append(grant)
+    set_committed_value(user, "grants", grants)
+    return user, first["unread"]
 
 
 def init_login(app: Flask) -> None:
@@ -27,13 +64,11 @@ def init_login(app: Flask) -> None:
         user_id, _, token = key.partition(":")
         if not user_id.isdigit():
             return None
-        found = db.session.execute(_PERSON, {"user_id": int(user_id)}).unique().first()
-        if found is None:
-            return None
-        user, g.unread_count = found
+        rows = db.session.connection().execute(_PERSON, {"user_id": int(user_id)}).mappings().all()
         # A rotated token (logout elsewhere, deactivation) ends every copy of the old cookie.
-        if not token or token != user.session_token or not user.active:
+        if not rows or not token or token != rows[0]["session_token"] or not rows[0]["active"]:
             return None
+        user, g.unread_count = _person(rows)
         return user
 
     @login.unauthorized_handler

@@ -18,7 +18,7 @@ from ..services import classes, signups
 from ..models.base import utcnow
 from ..services.activities import LIST_KEPT_AT_MOST, ActivityFilter, list_changes_by_itself, visible_activities
 from ..services.calendar import calendar_file
-from ..services.scope import can_manage_org, is_desk_user
+from ..services.scope import can_manage_org_of, is_desk_user
 from ..urls import public_url
 from .perform import perform
 from .sign_in import phone_asked, registration_wait, throttled, welcome
@@ -123,9 +123,14 @@ def _completed(activity: Activity) -> bool:
     return classes.has_completed(activity, classes.attended_counts(activity).get(current_user.id, 0))
 
 
+def _join_form() -> RegisterForm | None:
+    """The one-step registration form, only for those not signed in (building it costs as much as the panel)."""
+    return None if current_user.is_authenticated else RegisterForm(phone=phone_asked())
+
+
 def _show(activity: Activity, join_form: RegisterForm | None = None, status: int = 200):
-    return render_template("activities/show.html", can_manage=can_manage_org(current_user, activity.org),
-                           completed=_completed(activity), join_form=join_form or RegisterForm(phone=phone_asked()),
+    return render_template("activities/show.html", can_manage=can_manage_org_of(current_user, activity),
+                           completed=_completed(activity), join_form=join_form or _join_form(),
                            **_panel(activity)), status
 
 
@@ -140,11 +145,11 @@ def show(activity_id: int):
     version = activities_version()
     extra = tuple(sorted(tuple(row) for row in db.session.execute(DETAIL_EXTRAS, {"id": activity_id})))
     activity = visible_activity(activity_id)
-    if can_manage_org(current_user, activity.org):
+    if can_manage_org_of(current_user, activity):
         return _show(activity)
 
     def panel() -> str:
-        return render_template("activities/_signup_panel.html", join_form=RegisterForm(phone=phone_asked()),
+        return render_template("activities/_signup_panel.html", join_form=_join_form(),
                                **_panel(activity))
 
     def completed() -> str:

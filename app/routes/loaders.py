@@ -12,8 +12,8 @@ from ..models import (Activity, ActivitySession, Case, Grid, ImportJob, Org, Rol
                       Wish, WishPhoto)
 from ..models.wish import PUBLIC_WISH_STATUSES
 from ..services.case_lists import case_visible
-from ..services.scope import (activity_in_scope, can_handle_grid, can_manage_org, grant_in_scope, grid_managed_in_scope,
-                              org_in_scope, person_in_scope, record_in_scope)
+from ..services.scope import (activity_in_scope, can_handle_grid, can_manage_org, can_manage_org_of, grant_in_scope,
+                              grid_managed_in_scope, org_in_scope, person_in_scope, record_in_scope)
 
 
 def _manages(org: Org) -> bool:
@@ -23,7 +23,7 @@ def _manages(org: Org) -> bool:
 def visible_activity(activity_id: int) -> Activity:
     """The activity if the person may see it: drafts only for organizers in scope."""
     activity = db.get_or_404(Activity, activity_id)
-    if activity.status == "draft" and not _manages(activity.org):
+    if activity.status == "draft" and not can_manage_org_of(current_user, activity):
         abort(404)
     return activity
 
@@ -31,7 +31,7 @@ def visible_activity(activity_id: int) -> Activity:
 def visible_post(post_id: int) -> ServicePost:
     """Open posts for everyone; closed ones only for organizers in scope."""
     post = db.get_or_404(ServicePost, post_id)
-    if post.status != "open" and not _manages(post.org):
+    if post.status != "open" and not can_manage_org_of(current_user, post):
         abort(404)
     return post
 

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..models import ServicePost
 from ..services import posts
-from ..services.scope import can_manage_org
+from ..services.scope import can_manage_org_of
 from .loaders import visible_post
 from .perform import perform
 
@@ -32,7 +32,7 @@ def _panel(post: ServicePost) -> dict:
 def show(post_id: int):
     """A post's duties, its slots and the claim panel."""
     post = visible_post(post_id)
-    return render_template("posts/show.html", can_manage=can_manage_org(current_user, post.org), **_panel(post))
+    return render_template("posts/show.html", can_manage=can_manage_org_of(current_user, post), **_panel(post))
 
 
 def _claim_step(post_id: int, action, done: str):

@@ -54,6 +54,13 @@ def can_manage_org(user: User, org: Org) -> bool:
     return paths is None or any(org.path.startswith(p) for p in paths)
 
 
+def can_manage_org_of(user: User, thing) -> bool:
+    """can_manage_org on thing.org (an activity, a post), without loading the org for someone who manages
+    nothing: on a member's page that read was a statement of its own."""
+    paths = managed_paths(user)
+    return paths is None or (bool(paths) and any(thing.org.path.startswith(p) for p in paths))
+
+
 def managed_orgs(user: User) -> list[Org]:
     """The orgs the user may put an activity under, tree order."""
     return list(db.session.scalars(select(Org).where(org_in_scope(user)).order_by(Org.path)))
