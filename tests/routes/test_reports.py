@@ -196,11 +196,25 @@ def test_queries_per_page_do_not_grow_with_the_data(client, login, community, ma
         assert client.get(url).status_code == 200
         counts.append(len(queries))
     # 1 for every page (the user with the unread badge's count and their grants), then the report's own: the
-    # org, the breadcrumb, one per table (children or members, totals, months, kinds); the tree is one
+    # org, the breadcrumb (none for the top of one's scope: no ancestor there is in scope), one per table (children or members, totals, months, kinds); the tree is one
     # query. The index shows the management tabs, whose Review badge is one count. A report reads the versions
     # it is kept under first (one statement); the data moved between the two requests, so each builds it again.
-    expected = {"index": 4, "street": 7, "community": 7, "branch": 8, "csv": 6}[page]
+    expected = {"index": 4, "street": 6, "community": 7, "branch": 8, "csv": 6}[page]
     assert counts == [expected, expected]
+
+
+def test_the_breadcrumb_names_the_ancestors_in_scope_only(client, login, community, make_user):
+    """Worked out from the org's path without a statement; an ancestor outside the scope never shows."""
+    branch, street, comm = community["branch"], community["street"], community["community"]
+
+    def crumbs():
+        html = client.get(f"/reports/orgs/{branch.id}").get_data(as_text=True)
+        return re.findall(r'<li><a href="/reports/orgs/(\d+)[^"]*">', html.split('class="breadcrumb')[1].split("</nav>")[0])
+
+    login(make_user(role="organizer", org=street))
+    assert crumbs() == [str(street.id), str(comm.id)]
+    login(make_user(role="organizer", org=comm))
+    assert crumbs() == [str(comm.id)]
 
 
 @pytest.mark.parametrize("today, month, quarter", [
