@@ -78,9 +78,15 @@ def kept_page(name: str, version: int, render, until, parts: dict, extra: tuple 
     return page
 
 
+def _part(template: str, **context) -> str:
+    """One of the person's parts of a kept page, rendered without the layout's context processors (the
+    parts use none of what they add but `now`; running them cost more than rendering the part)."""
+    return current_app.jinja_env.get_template(template).render(now=utcnow(), **context)
+
+
 def _unread_badge() -> str:
     """The count on the Messages tab, counted by the user loader with the person."""
-    return current_app.jinja_env.get_template("_unread_badge.html").render(unread_count=g.get("unread_count", 0))
+    return _part("_unread_badge.html", unread_count=g.get("unread_count", 0))
 
 
 @bp.get("")
@@ -149,11 +155,10 @@ def show(activity_id: int):
         return _show(activity)
 
     def panel() -> str:
-        return render_template("activities/_signup_panel.html", join_form=_join_form(),
-                               **_panel(activity))
+        return _part("activities/_signup_panel.html", join_form=_join_form(), **_panel(activity))
 
     def completed() -> str:
-        return render_template("activities/_completed.html", activity=activity, completed=_completed(activity))
+        return _part("activities/_completed.html", activity=activity, completed=_completed(activity))
 
     page = kept_page("activity-page", version, lambda locale, now: render_template(
         "activities/show.html", activity=activity, can_manage=False, marks=MARKS), _shown_until(activity),
