@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from flask import url_for
 from sqlalchemy import event
 
 from app.extensions import db
@@ -198,3 +199,39 @@ def test_the_detail_follows_its_sessions_units_and_grid_name(app, client, login,
         kept.units.append(db.session.get(type(unit), unit.id))
         db.session.commit()
     assert "西苑物业" in client.get(page).get_data(as_text=True)
+
+
+def test_the_certificate_link_is_only_for_who_completed_the_class(app, client, login, community, make_user,
+                                                                  make_activity):
+    """A class's certificate link is the person's own part of the kept detail: shown to who attended enough."""
+    from app.models import Activity
+    from app.models.base import utcnow
+    from app.services import classes, signups
+
+    organizer = make_user(role="organizer", org=community["street"])
+    activity = make_activity(community["community"], kind="training", starts_in=timedelta(days=1))
+    keen, casual = make_user(branch=community["branch"]), make_user(branch=community["branch"])
+    with app.app_context():
+        actor = db.session.get(type(organizer), organizer.id)
+        start = utcnow() - timedelta(hours=3)
+        first = classes.add_session(actor, activity.id, start, start + timedelta(hours=2))
+        classes.add_session(actor, activity.id, start + timedelta(days=2), start + timedelta(days=2, hours=2))
+        db.session.commit()
+        kept = db.session.get(Activity, activity.id)
+        kept.starts_at = utcnow() + timedelta(days=1)  # sign-up stays open for the test
+        db.session.commit()
+        for person in (keen, casual):
+            signups.sign_up(db.session.get(type(person), person.id), activity.id)
+        db.session.commit()
+        classes.mark_session(actor, db.session.get(type(first), first.id), keen.id, True)
+        classes.set_completion_share(actor, db.session.get(Activity, activity.id), Decimal("0.5"))
+        db.session.commit()
+    page = f"/activities/{activity.id}"
+    with app.test_request_context():
+        link = url_for("classes.certificate", activity_id=activity.id)
+    login(keen)
+    assert f'href="{link}"' in client.get(page).get_data(as_text=True)
+    login(casual)  # the same kept page, without the link
+    assert f'href="{link}"' not in client.get(page).get_data(as_text=True)
+    login(keen)
+    assert f'href="{link}"' in client.get(page).get_data(as_text=True)
