@@ -103,9 +103,9 @@ def init_templating(app: Flask) -> None:
 
     def review_badge() -> int:
         """Hours waiting for the organizer's review: the count on the Review tab (one query, only where shown)."""
-        from .services.desk import count_approvals
+        from .services.desk import review_count
 
-        return count_approvals(current_user)
+        return review_count(current_user)
 
     app.jinja_env.globals.update(review_badge=review_badge)
 

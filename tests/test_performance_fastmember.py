@@ -235,3 +235,34 @@ def test_the_certificate_link_is_only_for_who_completed_the_class(app, client, l
     assert f'href="{link}"' not in client.get(page).get_data(as_text=True)
     login(keen)
     assert f'href="{link}"' in client.get(page).get_data(as_text=True)
+
+
+def test_the_review_count_is_kept_per_scope_and_follows_each_review(app, client, login, community, make_user, make_org,
+                                                                    statements):
+    """The Review badge is counted once per scope while no record or org changes; a review moves it at once,
+    and an organizer of another community never sees this one's count."""
+    from app.services import records
+
+    organizer = make_user(role="organizer", org=community["community"])
+    other_community = make_org("另一社区", "community", parent=community["street"])
+    elsewhere = make_user(role="organizer", org=other_community)
+    member = make_user(branch=community["branch"])
+    with app.app_context():
+        for hours in ("1.5", "2"):
+            db.session.add(ServiceRecord(user_id=member.id, source="manual", hours=Decimal(hours),
+                                         served_on=db.func.current_date(), status="pending",
+                                         branch_id=community["branch"].id, org_id=community["branch"].id))
+        db.session.commit()
+        first = db.session.scalar(db.select(ServiceRecord.id).order_by(ServiceRecord.id))
+    login(organizer)
+    assert 'data-review-count="2"' in client.get("/manage/activities").get_data(as_text=True)
+    response, seen = statements(lambda: client.get("/manage/activities"))
+    assert 'data-review-count="2"' in response.get_data(as_text=True)
+    assert not any("FROM service_records" in s for s in seen), seen
+    login(elsewhere)  # the same kept store, another scope
+    assert "data-review-count" not in client.get("/manage/activities").get_data(as_text=True)
+    with app.app_context():
+        records.approve_record(db.session.get(type(organizer), organizer.id), first)
+        db.session.commit()
+    login(organizer)
+    assert 'data-review-count="1"' in client.get("/manage/activities").get_data(as_text=True)

@@ -9,11 +9,13 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import Select, func, or_, select
 
 from ..extensions import db
+from ..fragment_cache import kept
+from ..kept import KEPT_FOR, versions
 from ..models import Activity, Case, Grid, ServiceRecord, User, Wish
 from ..models.base import utcnow
 from ..timeutil import from_local, local_today
 from .case_lists import overdue, waiting_on
-from .scope import activity_in_scope, grid_in_scope, record_in_scope, wish_in_scope
+from .scope import activity_in_scope, grid_in_scope, managed_paths, record_in_scope, wish_in_scope
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,18 @@ def _count(query: Select | None) -> int:
 
 def count_approvals(user: User) -> int:
     return _count(_approvals(user))
+
+
+def review_count(user: User) -> int:
+    """The Review tab's badge on every management page: count_approvals, kept per scope while no service
+    record and no org changes (the `records` and `activities` counters, app/kept.py). Counting a street's
+    pending hours was the dearest statement of a kept roster or queue."""
+    if not user.is_organizer:
+        return 0
+    paths = managed_paths(user)
+    now = utcnow()
+    return kept("kept-review-count", None if paths is None else tuple(sorted(paths)), versions("records", "activities"),
+                now, lambda: (count_approvals(user), now + KEPT_FOR))
 
 
 def count_cases(user: User) -> int:

@@ -196,10 +196,12 @@ def test_queries_per_page_do_not_grow_with_the_data(client, login, community, ma
         assert client.get(url).status_code == 200
         counts.append(len(queries))
     # 1 for every page (the user with the unread badge's count and their grants), then the report's own: the
-    # org, the breadcrumb (none for the top of one's scope: no ancestor there is in scope), one per table (children or members, totals, months, kinds); the tree is one
-    # query. The index shows the management tabs, whose Review badge is one count. A report reads the versions
-    # it is kept under first (one statement); the data moved between the two requests, so each builds it again.
-    expected = {"index": 4, "street": 6, "community": 7, "branch": 8, "csv": 6}[page]
+    # org, the breadcrumb (none for the top of one's scope: no ancestor there is in scope), one per table
+    # (children or members, totals, months, kinds); the tree is one query. The index shows the management tabs,
+    # whose Review badge is one count and the versions it is kept under (app/services/desk.review_count; the
+    # records grow here, so it is counted again). A report reads the versions it is kept under first (one
+    # statement); the data moved between the two requests, so each builds it again.
+    expected = {"index": 5, "street": 6, "community": 7, "branch": 8, "csv": 6}[page]
     assert counts == [expected, expected]
 
 
