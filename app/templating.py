@@ -85,7 +85,30 @@ def _translations():
     return found
 
 
+def _kept_url_for(app: Flask, size: int = 4096):
+    """url_for for templates, each address worked out once per process: a management page's layout and tabs
+    ask for some thirty, and building one cost more than rendering its link. The same endpoint and values
+    under the same script root always give the same relative address; relative endpoints (".show"), external
+    addresses and other options go to url_for itself."""
+    build = app.url_for
+
+    @lru_cache(maxsize=size)
+    def address(_script_root: str, endpoint: str, values: tuple) -> str:
+        return build(endpoint, **dict(values))
+
+    def url_for(endpoint: str, **values) -> str:
+        if endpoint.startswith(".") or any(key.startswith("_") for key in values):
+            return build(endpoint, **values)
+        try:
+            return address(request.script_root, endpoint, tuple(sorted(values.items())))
+        except TypeError:  # a value that cannot be a key (a list of ids)
+            return build(endpoint, **values)
+
+    return url_for
+
+
 def init_templating(app: Flask) -> None:
+    app.jinja_env.globals["url_for"] = _kept_url_for(app)
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
