@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, or_, select
 
 from ..extensions import db
 from ..models import Activity, Case, Grid, ServiceRecord, User, Wish
+from ..models.case import IN_HAND
 from ..models.base import utcnow
 from ..timeutil import from_local, local_today
 from .case_lists import overdue, waiting_on
@@ -87,8 +88,19 @@ def count_today(user: User) -> int:
     return _count(_today(user))
 
 
-def desk_todos(user: User) -> list[Todo]:
-    """Everything on the person's desk, in the order of a morning's work: the counts in one statement."""
+def _next_deadlines(user: User) -> list[Select]:
+    """The soonest deadlines (to accept, to resolve) still ahead of cases at a level where the person acts:
+    the overdue count changes at the sooner."""
+    if not user.is_authenticated:
+        return []
+    now = utcnow()
+    return [select(func.min(Case.accept_due)).where(waiting_on(user), Case.status == "reported", Case.accept_due >= now),
+            select(func.min(Case.resolve_due)).where(waiting_on(user), Case.status.in_(IN_HAND), Case.resolve_due >= now)]
+
+
+def desk_todos(user: User) -> tuple[list[Todo], datetime | None]:
+    """Everything on the person's desk, in the order of a morning's work, and when its overdue count changes
+    next (the soonest deadline ahead): the counts in one statement."""
     organizer = user.is_organizer
     kinds = [("approvals", _approvals(user), "review.queue" if organizer else None, {}),
              ("cases", _cases(user), "cases.index", {"which": "grids", "status": "reported"}),
@@ -96,6 +108,7 @@ def desk_todos(user: User) -> list[Todo]:
              ("wishes", _wishes(user), "wishes.index", {"status": "pending"}),
              ("today", _today(user), "manage.activities" if organizer else "activities.index", {})]
     asked = [query.scalar_subquery() for _k, query, _e, _a in kinds if query is not None]
-    counts = iter(db.session.execute(select(*asked)).one())
+    deadlines = [query.scalar_subquery() for query in _next_deadlines(user)]
+    counts = iter(db.session.execute(select(*asked, *deadlines)).one())
     todos = [Todo(key, next(counts) if query is not None else 0, endpoint, args) for key, query, endpoint, args in kinds]
-    return todos if organizer else [t for t in todos if t.key != "approvals"]
+    return (todos if organizer else [t for t in todos if t.key != "approvals"]), min(filter(None, counts), default=None)
