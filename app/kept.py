@@ -9,7 +9,7 @@ the same transaction: a reader that sees the old numbers also sees the old rows.
 A kept fragment or file holds the CSRF token as `CSRF_SLOT`, filled with the reader's own token on the
 way out, so one person's token never reaches another.
 """
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_wtf.csrf import generate_csrf
@@ -36,16 +36,20 @@ def with_csrf(html: Markup) -> Markup:
     return Markup(html.replace(CSRF_SLOT, generate_csrf()))
 
 
+def _sooner(bound: datetime, until: datetime | None) -> datetime:
+    return bound if until is None else min(bound, until)
+
+
 def kept_html(name: str, key, version, template: str, context, until=None) -> Markup:
     """The kept rendering of `template`, or rendered now with `context()` and kept for KEPT_FOR at most, or
-    until `until(context, now)` if sooner (what the clock changes in it). Rendered without the layout's
+    until `until(context, now)` if sooner (when the clock changes it; None: never). Rendered without the layout's
     context processors: a kept fragment is the same for everyone."""
     now = utcnow()
 
     def build():
         values = context()
         html = current_app.jinja_env.get_template(template).render(**values)
-        return html, min(now + KEPT_FOR, until(values, now)) if until else now + KEPT_FOR
+        return html, _sooner(now + KEPT_FOR, until and until(values, now))
     return fragment(name, key, version, now, build)
 
 
@@ -55,7 +59,7 @@ def kept_value(name: str, key, version, build, until=None):
 
     def built():
         value = build()
-        return value, min(now + KEPT_FOR, until(value, now)) if until else now + KEPT_FOR
+        return value, _sooner(now + KEPT_FOR, until and until(value, now))
     return kept(f"kept-value:{name}", key, version, now, built)
 
 

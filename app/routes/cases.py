@@ -4,12 +4,13 @@ from datetime import datetime
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..database import write_lock_later
 from ..extensions import db
 from ..htmx import wants_fragment
-from ..kept import KEPT_FOR, kept_html, versions
+from ..kept import kept_html, versions
 from ..forms_cases import (CASE_STATUS_LABELS, CATEGORY_LABELS, LEVEL_LABELS, STEP_LABELS, URGENCY_LABELS, AssignForm, CaseForm,
                            ConfirmForm, EscalateForm, ReopenForm, ResolveForm)
 from ..models import Case, CasePhoto, Grid, Org, User
@@ -47,12 +48,14 @@ def index():
         page = case_lists.window(case_lists.list_cases(current_user, now, which, status, late), number, 20)
         return {"page": page, "which": which, "status": status, "late": late, "now": now, **LABELS}
 
-    def until(shown: dict, now: datetime) -> datetime:
-        # Overdue only: any open case may join the list as time passes, so it is not kept.
-        return now if late else case_lists.next_change(shown["page"].items, shown["now"]) or now + KEPT_FOR
+    def until(shown: dict, _now) -> datetime | None:
+        return case_lists.next_change(shown["page"].items, shown["now"])
 
-    body = kept_html("cases", (case_lists.visibility_key(current_user, which), which, status, late, number,
-                               str(get_locale())), versions(*CASES_DATA), "cases/_list.html", rows, until)
+    if late:  # any open case may join "overdue only" as time passes: not kept
+        body = Markup(render_template("cases/_list.html", **rows()))
+    else:
+        body = kept_html("cases", (case_lists.visibility_key(current_user, which), which, status, number,
+                                   str(get_locale())), versions(*CASES_DATA), "cases/_list.html", rows, until)
     return render_template("cases/index.html", body=body, which=which, status=status, late=late, **LABELS)
 
 
