@@ -1,14 +1,15 @@
 """What the organizer's kept pages (roster, approval queue, reports) are keyed by, and kept files (report exports).
 
 The versions are change counters that database triggers move in the same transaction as the data
-(migrations 0008 and 0018): `activities` (activities and orgs), `signups`, `records` (service records,
-post titles) and `people` (what those pages show of a person). Read them before the rows they key, in
+(migrations 0008, 0018, 0019 and 0020): `activities` (activities and orgs), `signups`, `records` (service
+records, post titles), `people` (what those pages show of a person), `points`, `cases` (cases, their events
+and photos, grids) and `wishes` (wishes, their photos, grids). Read them before the rows they key, in
 the same transaction: a reader that sees the old numbers also sees the old rows.
 
 A kept fragment or file holds the CSRF token as `CSRF_SLOT`, filled with the reader's own token on the
 way out, so one person's token never reaches another.
 """
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_wtf.csrf import generate_csrf
@@ -35,12 +36,31 @@ def with_csrf(html: Markup) -> Markup:
     return Markup(html.replace(CSRF_SLOT, generate_csrf()))
 
 
-def kept_html(name: str, key, version, template: str, context) -> Markup:
-    """The kept rendering of `template`, or rendered now with `context()` and kept for KEPT_FOR at most.
-    Rendered without the layout's context processors: a kept fragment is the same for everyone."""
+def _sooner(bound: datetime, until: datetime | None) -> datetime:
+    return bound if until is None else min(bound, until)
+
+
+def kept_html(name: str, key, version, template: str, context, until=None) -> Markup:
+    """The kept rendering of `template`, or rendered now with `context()` and kept for KEPT_FOR at most, or
+    until `until(context, now)` if sooner (when the clock changes it; None: never). Rendered without the layout's
+    context processors: a kept fragment is the same for everyone."""
     now = utcnow()
-    return fragment(name, key, version, now,
-                    lambda: (current_app.jinja_env.get_template(template).render(**context()), now + KEPT_FOR))
+
+    def build():
+        values = context()
+        html = current_app.jinja_env.get_template(template).render(**values)
+        return html, _sooner(now + KEPT_FOR, until and until(values, now))
+    return fragment(name, key, version, now, build)
+
+
+def kept_value(name: str, key, version, build, until=None):
+    """The kept value, or build() kept now for KEPT_FOR at most, or until `until(value, now)` if sooner."""
+    now = utcnow()
+
+    def built():
+        value = build()
+        return value, _sooner(now + KEPT_FOR, until and until(value, now))
+    return kept(f"kept-value:{name}", key, version, now, built)
 
 
 def kept_bytes(name: str, key, version, build) -> bytes:

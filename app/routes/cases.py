@@ -1,12 +1,16 @@
 """Cases (民情事项): the list, reporting one from a phone, a case with its timeline, its steps and photos."""
+from datetime import datetime
+
 from flask import Blueprint, abort, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..database import write_lock_later
 from ..extensions import db
 from ..htmx import wants_fragment
+from ..kept import kept_html, versions
 from ..forms_cases import (CASE_STATUS_LABELS, CATEGORY_LABELS, LEVEL_LABELS, STEP_LABELS, URGENCY_LABELS, AssignForm, CaseForm,
                            ConfirmForm, EscalateForm, ReopenForm, ResolveForm)
 from ..models import Case, CasePhoto, Grid, Org, User
@@ -20,6 +24,8 @@ from .photos import send_photo
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 LABELS = {"categories": CATEGORY_LABELS, "urgencies": URGENCY_LABELS, "statuses": CASE_STATUS_LABELS,
           "levels": LEVEL_LABELS, "step_labels": STEP_LABELS}
+# What the rows show: cases (and grids, migration 0020).
+CASES_DATA = ("cases",)
 FORMS = {"assign": AssignForm, "resolve": ResolveForm, "escalate": EscalateForm, "confirm": ConfirmForm,
          "reopen": ReopenForm}
 
@@ -35,10 +41,22 @@ def index():
     """The cases I may see: mine, my grids', by status, overdue first if asked."""
     which = request.args.get("which") if request.args.get("which") in case_lists.FILTERS else "all"
     status = request.args.get("status") if request.args.get("status") in CASE_STATUSES else ""
-    late, now = request.args.get("overdue") == "1", utcnow()
-    query = case_lists.list_cases(current_user, now, which, status, late)
-    page = case_lists.window(query, request.args.get("page", type=int), 20)
-    return render_template("cases/index.html", page=page, which=which, status=status, late=late, now=now, **LABELS)
+    late, number = request.args.get("overdue") == "1", request.args.get("page", type=int)
+
+    def rows() -> dict:
+        now = utcnow()
+        page = case_lists.window(case_lists.list_cases(current_user, now, which, status, late), number, 20)
+        return {"page": page, "which": which, "status": status, "late": late, "now": now, **LABELS}
+
+    def until(shown: dict, _now) -> datetime | None:
+        return case_lists.next_change(shown["page"].items, shown["now"])
+
+    if late:  # any open case may join "overdue only" as time passes: not kept
+        body = Markup(render_template("cases/_list.html", **rows()))
+    else:
+        body = kept_html("cases", (case_lists.visibility_key(current_user, which), which, status, number,
+                                   str(get_locale())), versions(*CASES_DATA), "cases/_list.html", rows, until)
+    return render_template("cases/index.html", body=body, which=which, status=status, late=late, **LABELS)
 
 
 def _grid_choices(form: CaseForm) -> None:

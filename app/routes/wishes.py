@@ -1,7 +1,8 @@
 """The wish wall (微心愿) and a wish's steps: post, approve or reject, claim, release, fulfil (with photos), confirm."""
 from flask import Blueprint, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from ..database import write_lock_later
@@ -9,17 +10,21 @@ from ..extensions import db
 from ..forms import ReasonForm
 from ..forms_wishes import FulfilForm, WishForm
 from ..htmx import wants_fragment
+from ..kept import kept_html, versions
+from ..labels import labels
 from ..models import Wish
 from ..models.wish import PUBLIC_WISH_STATUSES
 from ..services import wishes
 from ..services.case_lists import window
 from ..services.grids import all_grids, choosable_grids
-from ..services.scope import can_handle_grid, is_desk_user
+from ..services.scope import can_handle_grid, is_desk_user, scope_key
 from .loaders import visible_wish, visible_wish_photo
 from .perform import perform
 from .photos import send_photo
 
 bp = Blueprint("wishes", __name__, url_prefix="/wishes")
+# What the wall shows: wishes (and grids, migration 0020), orgs (the communities' names), the wishers' names.
+WALL_DATA = ("wishes", "activities", "people")
 PER_PAGE = 30
 
 
@@ -31,16 +36,28 @@ def _int_arg(name: str) -> int | None:
 @bp.get("")
 def index():
     """Wishes on the wall (names masked), by grid and status; `status=pending` lists what I may approve."""
-    grid_id, status = _int_arg("grid"), request.args.get("status", "")
+    grid_id, status, number = _int_arg("grid"), request.args.get("status", ""), request.args.get("page", type=int)
     approving = status == "pending" and is_desk_user(current_user)
-    stmt = wishes.to_approve(current_user) if approving else wishes.wall(grid_id, status)
-    if approving and grid_id:
-        stmt = stmt.where(Wish.grid_id == grid_id)
-    # 30 at a time, newest first, never counted: one row more tells whether there is an older page.
-    page = window(stmt, request.args.get("page", type=int), PER_PAGE)
-    return render_template("wishes/index.html", page=page, grids=all_grids(), grid_id=grid_id,
-                           status=status if approving or status in PUBLIC_WISH_STATUSES else "",
-                           approving=approving)
+    shown = status if approving or status in PUBLIC_WISH_STATUSES else ""
+    locale = str(get_locale())
+
+    def cards() -> dict:
+        stmt = wishes.to_approve(current_user) if approving else wishes.wall(grid_id, status)
+        if approving and grid_id:
+            stmt = stmt.where(Wish.grid_id == grid_id)
+        # 30 at a time, newest first, never counted: one row more tells whether there is an older page.
+        return {"page": window(stmt, number, PER_PAGE), "grid_id": grid_id, "status": shown, "approving": approving,
+                "wish_status_labels": labels(locale)["wish_status_labels"]}
+
+    wished, orgs, people = versions(*WALL_DATA)
+    # The wall is the same for everyone; what waits for approval is the same for everyone with the same scope.
+    whose = ("approving", scope_key(current_user)) if approving else ("wall",)
+    body = kept_html("wishes", (whose, grid_id, shown, number, locale), (wished, people), "wishes/_list.html", cards)
+    options = kept_html("wish-grids", (), (wished, orgs), "wishes/_grid_options.html", lambda: {"grids": all_grids()})
+    if grid_id:
+        # Plain text: Markup.replace would escape the quotes of what it seeks.
+        options = Markup(str(options).replace(f'<option value="{grid_id}">', f'<option value="{grid_id}" selected>', 1))
+    return render_template("wishes/index.html", body=body, grid_options=options, status=shown)
 
 
 def _wish_form() -> WishForm:

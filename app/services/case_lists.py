@@ -1,6 +1,6 @@
 """Which cases a person sees, the case list with its filters, and a case's timeline."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, false, or_, select, true
 from sqlalchemy.orm import joinedload
@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Case, CaseEvent, Grid, Org, User
 from ..models.case import IN_HAND
 from .cases import grid_worker_grids
-from .scope import managed_paths, org_in_scope
+from .scope import managed_paths, org_in_scope, scope_key
 
 FILTERS = ("all", "mine", "grids")
 OPEN = ("reported", *IN_HAND)
@@ -58,6 +58,20 @@ def waiting_on(user: User):
 def handled_by(user: User):
     """SQL condition on Case: the cases of the grids and communities the person handles (all, for admins)."""
     return true() if user.is_admin else _handled(user)
+
+
+def visibility_key(user: User, which: str) -> tuple:
+    """What decides the rows of `list_cases` for the person under `which`: their scope alone for their
+    grids' cases (and for an admin's all), else the person too (what they reported or were given)."""
+    if which == "grids" or (which == "all" and user.is_admin):
+        return ("scope", scope_key(user))
+    return ("person", user.id, scope_key(user))
+
+
+def next_change(cases: list[Case], now: datetime) -> datetime | None:
+    """When the countdown of one of these cases next shows another hour (or the case becomes overdue)."""
+    left = [(c.due() - now).total_seconds() % 3600 for c in cases if c.due() is not None]
+    return now + timedelta(seconds=min(left)) if left else None
 
 
 def list_cases(user: User, now: datetime, which: str = "all", status: str = "", late: bool = False) -> Select:

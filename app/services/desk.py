@@ -12,6 +12,7 @@ from ..extensions import db
 from ..fragment_cache import kept
 from ..kept import KEPT_FOR, versions
 from ..models import Activity, Case, Grid, ServiceRecord, User, Wish
+from ..models.case import IN_HAND
 from ..models.base import utcnow
 from ..timeutil import from_local, local_today
 from .case_lists import overdue, waiting_on
@@ -43,11 +44,11 @@ def _cases(user: User) -> Select | None:
     return select(func.count(Case.id)).where(waiting_on(user), Case.status == "reported")
 
 
-def _overdue(user: User) -> Select | None:
+def _overdue(user: User, now: datetime) -> Select | None:
     """Cases at a level where the person acts whose deadline (to accept or to resolve) has passed."""
     if not user.is_authenticated:
         return None
-    return select(func.count(Case.id)).where(waiting_on(user), overdue(utcnow()))
+    return select(func.count(Case.id)).where(waiting_on(user), overdue(now))
 
 
 def _wishes(user: User) -> Select:
@@ -80,7 +81,7 @@ def count_cases(user: User) -> int:
 
 
 def count_overdue(user: User) -> int:
-    return _count(_overdue(user))
+    return _count(_overdue(user, utcnow()))
 
 
 def today_window() -> tuple[datetime, datetime]:
@@ -101,15 +102,26 @@ def count_today(user: User) -> int:
     return _count(_today(user))
 
 
-def desk_todos(user: User) -> list[Todo]:
-    """Everything on the person's desk, in the order of a morning's work: the counts in one statement."""
-    organizer = user.is_organizer
+def _next_deadlines(user: User, now: datetime) -> list[Select]:
+    """The soonest deadlines (to accept, to resolve) not yet passed at `now` (the overdue count's own) of cases
+    at a level where the person acts: the overdue count changes at the sooner."""
+    if not user.is_authenticated:
+        return []
+    return [select(func.min(Case.accept_due)).where(waiting_on(user), Case.status == "reported", Case.accept_due >= now),
+            select(func.min(Case.resolve_due)).where(waiting_on(user), Case.status.in_(IN_HAND), Case.resolve_due >= now)]
+
+
+def desk_todos(user: User) -> tuple[list[Todo], datetime | None]:
+    """Everything on the person's desk, in the order of a morning's work, and when its overdue count changes
+    next (the soonest deadline ahead): the counts in one statement."""
+    organizer, now = user.is_organizer, utcnow()
     kinds = [("approvals", _approvals(user), "review.queue" if organizer else None, {}),
              ("cases", _cases(user), "cases.index", {"which": "grids", "status": "reported"}),
-             ("overdue", _overdue(user), "cases.index", {"which": "grids", "overdue": "1"}),
+             ("overdue", _overdue(user, now), "cases.index", {"which": "grids", "overdue": "1"}),
              ("wishes", _wishes(user), "wishes.index", {"status": "pending"}),
              ("today", _today(user), "manage.activities" if organizer else "activities.index", {})]
     asked = [query.scalar_subquery() for _k, query, _e, _a in kinds if query is not None]
-    counts = iter(db.session.execute(select(*asked)).one())
+    deadlines = [query.scalar_subquery() for query in _next_deadlines(user, now)]
+    counts = iter(db.session.execute(select(*asked, *deadlines)).one())
     todos = [Todo(key, next(counts) if query is not None else 0, endpoint, args) for key, query, endpoint, args in kinds]
-    return todos if organizer else [t for t in todos if t.key != "approvals"]
+    return (todos if organizer else [t for t in todos if t.key != "approvals"]), min(filter(None, counts), default=None)

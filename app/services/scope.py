@@ -125,3 +125,11 @@ def can_handle_grid(user: User, grid: Grid) -> bool:
 def wish_in_scope(user: User):
     """SQL condition on Wish: its grid is one the user handles."""
     return Wish.grid_id.in_(select(Grid.id).where(grid_in_scope(user)))
+
+
+def scope_key(user: User) -> tuple:
+    """What decides the orgs and grids the person handles (their grants, as org paths and grid ids): a key
+    for what is kept per scope, so two people with the same grants share it and no others do."""
+    paths = managed_paths(user)
+    workers = sorted((g.grid_id or 0, g.org.path if g.org is not None else "") for g in grid_worker_grants(user))
+    return (paths is None, tuple(sorted(paths or ())), tuple(workers))

@@ -218,8 +218,8 @@ def test_the_desk_counts_what_waits(place, make_activity):
         activity.starts_at, activity.ends_at, activity.grid_id = noon, noon + timedelta(hours=1), grid_id
     make_activity(place["community"], starts_in=timedelta(days=3))
     db.session.commit()
-    todos = {t.key: t.count for t in desk.desk_todos(place["organizer"])}
+    todos = {t.key: t.count for t in desk.desk_todos(place["organizer"])[0]}
     assert todos["wishes"] == 1 and todos["cases"] == 0 and todos["overdue"] == 0 and todos["approvals"] == 0
-    worker = {t.key: t.count for t in desk.desk_todos(place["worker"])}
+    worker = {t.key: t.count for t in desk.desk_todos(place["worker"])[0]}
     assert "approvals" not in worker and worker["wishes"] == 1
     assert todos["today"] == 2 and worker["today"] == 1
