@@ -9,14 +9,13 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import Select, func, or_, select
 
 from ..extensions import db
-from ..fragment_cache import kept
-from ..kept import KEPT_FOR, versions
+from ..kept import kept_value, versions
 from ..models import Activity, Case, Grid, ServiceRecord, User, Wish
 from ..models.case import IN_HAND
 from ..models.base import utcnow
 from ..timeutil import from_local, local_today
 from .case_lists import overdue, waiting_on
-from .scope import activity_in_scope, grid_in_scope, managed_paths, record_in_scope, wish_in_scope
+from .scope import activity_in_scope, grid_in_scope, record_in_scope, scope_key, wish_in_scope
 
 
 @dataclass(frozen=True)
@@ -70,10 +69,7 @@ def review_count(user: User) -> int:
     pending hours was the dearest statement of a kept roster or queue."""
     if not user.is_organizer:
         return 0
-    paths = managed_paths(user)
-    now = utcnow()
-    return kept("kept-review-count", None if paths is None else tuple(sorted(paths)), versions("records", "activities"),
-                now, lambda: (count_approvals(user), now + KEPT_FOR))
+    return kept_value("review-count", scope_key(user), versions("records", "activities"), lambda: count_approvals(user))
 
 
 def count_cases(user: User) -> int:
