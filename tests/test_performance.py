@@ -21,7 +21,8 @@ PINNED = {
     "home": 5,
     "activity list, anonymous": 4,  # when rendered; kept, it is 1 (tests/services/test_freshness.py)
     "activity list, signed in": 5,
-    "activity detail": 5,  # kept: version, its sessions, units and grid name, person (unread count, roles), activity, my signup
+    "activity detail": 4,  # kept: version with its sessions, units and grid name (one statement), person (unread
+                           # count, roles), activity, my signup
     "signup POST (htmx)": 7,  # person, activity; under the lock: activity, live signup, UPDATE, INSERT, counts
     "posts": 4,
     "my hours": 4,

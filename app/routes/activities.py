@@ -51,9 +51,11 @@ def activity_list(f: ActivityFilter, number: int) -> Markup:
 
 
 # What a detail page shows beyond the activities and orgs the version covers: its sessions, its units
-# and its grid's name, read in one statement and made part of the key.
+# and its grid's name, read in one statement with the version itself ('v': one snapshot on either engine,
+# read before the activity) and made part of the key.
 DETAIL_EXTRAS = text(
-    "SELECT 's', CAST(id AS VARCHAR(20)), CAST(starts_at AS VARCHAR(40)), CAST(ends_at AS VARCHAR(40)) "
+    "SELECT 'v', CAST(n AS VARCHAR(20)), NULL, NULL FROM change_counters WHERE name = 'activities' "
+    "UNION ALL SELECT 's', CAST(id AS VARCHAR(20)), CAST(starts_at AS VARCHAR(40)), CAST(ends_at AS VARCHAR(40)) "
     "FROM activity_sessions WHERE activity_id = :id "
     "UNION ALL SELECT 'u', CAST(org_id AS VARCHAR(20)), NULL, NULL FROM activity_units WHERE activity_id = :id "
     "UNION ALL SELECT 'g', CAST(grids.id AS VARCHAR(20)), grids.name, NULL FROM grids "
@@ -148,8 +150,9 @@ def _shown_until(activity: Activity):
 @bp.get("/<int:activity_id>")
 def show(activity_id: int):
     """An activity's details and the signup panel; the details are kept for everyone who is not its organizer."""
-    version = activities_version()
-    extra = tuple(sorted(tuple(row) for row in db.session.execute(DETAIL_EXTRAS, {"id": activity_id})))
+    rows = [tuple(row) for row in db.session.execute(DETAIL_EXTRAS, {"id": activity_id})]
+    version = next((int(row[1]) for row in rows if row[0] == "v"), 0)
+    extra = tuple(sorted(row for row in rows if row[0] != "v"))
     activity = visible_activity(activity_id)
     if can_manage_org_of(current_user, activity):
         return _show(activity)
