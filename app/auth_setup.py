@@ -2,7 +2,7 @@
 from flask import Flask, flash, g, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db, login
@@ -54,6 +54,9 @@ def _person(rows) -> tuple[User, int]:
 
 
 def init_login(app: Flask) -> None:
+    # _attach fills objects without a query, so the mappers must be configured before the first request: a
+    # fresh worker whose first request carried a session cookie had no query yet to configure them.
+    configure_mappers()
     login.login_view = "auth.login"
     login.login_message = _l("Please sign in first.")
     login.login_message_category = "info"
