@@ -134,9 +134,10 @@ def org_tree(actor: User) -> list[tuple[Org, int, int]]:
     ).all()
     # Depth counts only the ancestors shown, so an organizer's subtrees each start at the top level.
     paths = {o.path for o, _n in rows}
-    return [(org, sum(1 for a in _ancestor_paths(org.path) if a in paths), n) for org, n in rows]
+    return [(org, sum(1 for a in ancestor_paths(org.path) if a in paths), n) for org, n in rows]
 
 
-def _ancestor_paths(path: str) -> list[str]:
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of an org's ancestors, root first: each a prefix of its own."""
     ids = path.strip("/").split("/")
     return ["/" + "/".join(ids[:i]) + "/" for i in range(1, len(ids))]

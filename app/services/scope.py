@@ -57,8 +57,7 @@ def can_manage_org(user: User, org: Org) -> bool:
 def can_manage_org_of(user: User, thing) -> bool:
     """can_manage_org on thing.org (an activity, a post), without loading the org for someone who manages
     nothing: on a member's page that read was a statement of its own."""
-    paths = managed_paths(user)
-    return paths is None or (bool(paths) and any(thing.org.path.startswith(p) for p in paths))
+    return managed_paths(user) != [] and can_manage_org(user, thing.org)
 
 
 def managed_orgs(user: User) -> list[Org]:

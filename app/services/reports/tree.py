@@ -5,6 +5,7 @@ from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...models import Org, ServiceRecord, User
+from ..orgs import ancestor_paths
 from ..scope import managed_paths, org_in_scope
 from .fold import counted_in, record_place
 from .periods import Period
@@ -42,16 +43,10 @@ def _path_ids(path: str) -> list[int]:
 
 def ancestors_in_scope(user: User, org: Org) -> list[Org]:
     """The org's ancestors the user may also see, root first (for the breadcrumb)."""
-    ids = _path_ids(org.path)
     paths = managed_paths(user)
     # An ancestor's path is a prefix of the org's own, so which are in scope is known without asking: an
     # organizer looking at the top of their scope (the usual report) sends no statement for it.
-    above = [i for n, i in enumerate(ids[:-1])
-             if paths is None or any(_path_of(ids[:n + 1]).startswith(p) for p in paths)]
+    above = [a for a in ancestor_paths(org.path) if paths is None or any(a.startswith(p) for p in paths)]
     if not above:
         return []
-    return sorted(db.session.scalars(select(Org).where(Org.id.in_(above))), key=lambda o: len(o.path))
-
-
-def _path_of(ids: list[int]) -> str:
-    return "/" + "/".join(map(str, ids)) + "/"
+    return sorted(db.session.scalars(select(Org).where(Org.path.in_(above))), key=lambda o: len(o.path))
