@@ -60,6 +60,7 @@ def _forget_transaction(session, transaction):
     if transaction.parent is None:
         session.info.pop("flushed", None)
         session.info.pop("write_transaction", None)
+        session.info.pop("locked_rows", None)
 
 
 def begin_write() -> None:
@@ -81,6 +82,12 @@ def begin_write() -> None:
         session.commit()
     session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
     session.info["write_transaction"] = True
+
+
+def locked_rows() -> set:
+    """The (model, id) of the rows this write transaction has locked and loaded: a service that locks a
+    row again in the same transaction uses what it loaded, and keeps it current itself."""
+    return db.session().info.setdefault("locked_rows", set())
 
 
 def write_lock_later(view):

@@ -23,7 +23,7 @@ PINNED = {
     "activity list, signed in": 5,
     "activity detail": 4,  # kept: version with its sessions, units and grid name (one statement), person (unread
                            # count, roles), activity, my signup
-    "signup POST (htmx)": 7,  # person, activity; under the lock: activity, live signup, UPDATE, INSERT, counts
+    "signup POST (htmx)": 5,  # person; under the lock: activity, live signup, UPDATE … RETURNING the counts, INSERT
     "posts": 4,
     "my hours": 4,
     "roster": 6,  # the people as plain columns, without their role grants; +1: the Review tab's count badge (kept

@@ -157,15 +157,51 @@ def test_a_signup_writes_in_a_transaction_that_holds_only_its_writes(client, hx,
     login(make_user(branch=community["branch"]))
     response, seen = statements(lambda: hx.post(f"/activities/{activity.id}/signup"))
     assert response.status_code == 200 and 'data-signup-status="confirmed"' in response.get_data(as_text=True)
-    # The read transaction (the person, the activity) ends before the write transaction begins.
+    # The read transaction (the person) ends before the write transaction begins; the activity is read once,
+    # under the lock, and the counters come back from the UPDATE.
     read, write, after = " ".join(seen).split("COMMIT")[:3] if seen.count("COMMIT") >= 2 else (None, None, None)
     assert read is not None, seen
-    assert "FROM users" in read and "FROM activities" in read
+    assert "FROM users" in read and "activities" not in read
     assert "FROM users" not in write and "notifications" not in write
-    assert write.count("UPDATE activities") == 1 and write.count("INSERT INTO signups") == 1
+    assert write.count("FROM activities") == 1 and write.count("UPDATE activities") == 1
+    assert write.count("INSERT INTO signups") == 1
     assert after.strip() == "", "the panel is answered from what the write left in memory"
     with client.application.app_context():
         assert db.session.query(Notification).count() == 0
+
+
+def test_a_full_activity_puts_the_signup_on_the_waitlist_in_one_update_and_says_its_place(client, hx, login, community,
+                                                                                           make_user, make_activity,
+                                                                                           statements):
+    activity = make_activity(community["community"], capacity=1)
+    first, second, third = (make_user(branch=community["branch"]) for _ in range(3))
+    for person in (first, second):
+        login(person)
+        hx.post(f"/activities/{activity.id}/signup")
+    login(third)
+    response, seen = statements(lambda: hx.post(f"/activities/{activity.id}/signup"))
+    page = response.get_data(as_text=True)
+    assert 'data-signup-status="waitlisted"' in page
+    assert 'data-confirmed="1" data-waitlisted="2"' in page, "the counters the UPDATE returned"
+    assert page.count("候补第 2 位") == 2, "the panel and the flash, from one count"
+    # The locked row said it was full: no seat is tried; one count finds the place, inside the write.
+    assert " ".join(seen).count("UPDATE activities") == 1
+    assert sum("count(" in s and "FROM signups" in s for s in seen) == 1
+
+
+def test_cancelling_frees_the_seat_for_the_first_waiting_and_the_panel_shows_the_counts(client, hx, login, community,
+                                                                                       make_user, make_activity):
+    activity = make_activity(community["community"], capacity=1)
+    first, second = make_user(branch=community["branch"]), make_user(branch=community["branch"])
+    for person in (first, second):
+        login(person)
+        hx.post(f"/activities/{activity.id}/signup")
+    login(first)
+    page = hx.post(f"/activities/{activity.id}/cancel").get_data(as_text=True)
+    assert 'data-signup-status="cancelled"' in page
+    assert 'data-confirmed="1" data-waitlisted="0"' in page
+    login(second)
+    assert 'data-signup-status="confirmed"' in client.get(f"/activities/{activity.id}").get_data(as_text=True)
 
 
 def test_the_detail_follows_its_sessions_units_and_grid_name(app, client, login, community, make_user, make_activity,

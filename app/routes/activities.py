@@ -22,7 +22,7 @@ from ..services.scope import can_manage_org_of, is_desk_user
 from ..urls import public_url
 from .perform import perform
 from .sign_in import phone_asked, registration_wait, throttled, welcome
-from .loaders import visible_activity
+from .loaders import locked_visible_activity, visible_activity
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 MAX_PAGE = 10_000
@@ -114,12 +114,12 @@ LATEST_SIGNUP = (select(Signup).where(Signup.activity_id == bindparam("activity_
                  .order_by(Signup.created_at.desc(), Signup.id.desc()).limit(1))
 
 
-def _panel(activity: Activity, signup: Signup | None = None) -> dict:
-    """What the signup panel shows: the counts, this person's latest signup (given when just made or
-    cancelled) and what they may do next."""
+def _panel(activity: Activity, signup: Signup | None = None, position: int | None = None) -> dict:
+    """What the signup panel shows: the counts, this person's latest signup (given, with its place on the
+    waitlist, when just made or cancelled) and what they may do next."""
     if current_user.is_authenticated and signup is None:
         signup = db.session.scalar(LATEST_SIGNUP, {"activity_id": activity.id, "user_id": current_user.id})
-    position = signups.waitlist_position(signup) if signup else None
+        position = signups.waitlist_position(signup) if signup else None
     action = signups.next_action(current_user, activity, signup, utcnow())
     return {"activity": activity, "signup": signup, "position": position, "action": action}
 
@@ -189,7 +189,7 @@ def join(activity_id: int):
 def _joined(outcome):
     user, found, signup = outcome
     welcome(user, found)
-    return _signed_up_message(signup)
+    return _signed_up_message(_with_position(signup))
 
 
 def _signup_panel(activity_id: int):
@@ -199,22 +199,28 @@ def _signup_panel(activity_id: int):
 
 
 def _run(action, activity_id: int, done):
-    """Sign up or cancel: read in a read transaction, write in a short write transaction (the service
-    opens it), and answer from what the write left in memory: the activity as it was locked and
-    refreshed, and the signup the service returned (nothing is read again after the commit)."""
-    activity = visible_activity(activity_id)
+    """Sign up or cancel in one short write transaction: the activity is read once, under the lock the service
+    works in, and the answer comes from what the write left in memory (the activity's counters as the updates
+    returned them, the signup and its place on the waitlist): nothing is read again after the commit."""
     db.session().expire_on_commit = False  # this request's session only: the next request gets a new one
-    return perform(lambda: action(current_user, activity_id), done, url_for(".show", activity_id=activity_id),
-                   fragment=lambda signup: render_template("activities/_signup_panel.html", oob_flash=True,
-                                                           **_panel(activity, signup)))
+    activity = locked_visible_activity(activity_id)
+    return perform(lambda: _with_position(action(current_user, activity_id)), done,
+                   url_for(".show", activity_id=activity_id),
+                   fragment=lambda outcome: render_template("activities/_signup_panel.html", oob_flash=True,
+                                                            **_panel(activity, *(outcome or ()))))
 
 
-def _signed_up_message(signup: Signup) -> tuple[str, str]:
+def _with_position(signup: Signup) -> tuple[Signup, int | None]:
+    return signup, signups.waitlist_position(signup)
+
+
+def _signed_up_message(outcome: tuple[Signup, int | None]) -> tuple[str, str]:
+    signup, position = outcome
     if signup.status == "applied":
         return _("Your application is in. The places are allocated after sign-up closes, and you will be told."), "info"
     if signup.status == "confirmed":
         return _("You are signed up. See you there!"), "success"
-    return _("The activity is full: you are on the waitlist, number %(n)d.", n=signups.waitlist_position(signup)), "info"
+    return _("The activity is full: you are on the waitlist, number %(n)d.", n=position), "info"
 
 
 @bp.post("/<int:activity_id>/signup")

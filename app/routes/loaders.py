@@ -6,11 +6,13 @@ place: out of scope is a 404, never a hint that the object exists.
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import NoResultFound
 
 from ..extensions import db
 from ..models import (Activity, ActivitySession, Case, Grid, ImportJob, Org, RoleGrant, ServicePost, ServiceRecord, User,
                       Wish, WishPhoto)
 from ..models.wish import PUBLIC_WISH_STATUSES
+from ..services import signups
 from ..services.case_lists import case_visible
 from ..services.scope import (can_handle_grid, can_manage_org, can_manage_org_of, grant_in_scope,
                               grid_managed_in_scope, org_in_scope, person_in_scope, record_in_scope)
@@ -22,7 +24,18 @@ def _manages(org: Org) -> bool:
 
 def visible_activity(activity_id: int) -> Activity:
     """The activity if the person may see it: drafts only for organizers in scope."""
-    activity = db.get_or_404(Activity, activity_id)
+    return _visible(db.get_or_404(Activity, activity_id))
+
+
+def locked_visible_activity(activity_id: int) -> Activity:
+    """The same, read once under the write lock that the signup or cancellation which follows takes."""
+    try:
+        return _visible(signups.lock_activity(activity_id))
+    except NoResultFound:
+        abort(404)
+
+
+def _visible(activity: Activity) -> Activity:
     if activity.status == "draft" and not can_manage_org_of(current_user, activity):
         abort(404)
     return activity

@@ -7,9 +7,10 @@ conditional UPDATE on the activity's own counter, and the schema's CHECK is the 
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
 
-from ..database import begin_write
+from ..database import begin_write, locked_rows
 from ..extensions import db
 from ..models import Activity, Signup, User
 from ..models.base import utcnow
@@ -24,40 +25,60 @@ _LOCKED_ACTIVITY = (select(Activity).where(Activity.id == bindparam("activity_id
                     .execution_options(populate_existing=True))
 _LIVE_SIGNUP = select(Signup).where(Signup.activity_id == bindparam("activity_id"),
                                     Signup.user_id == bindparam("user_id"), Signup.status != "cancelled")
+# What a counter update leaves behind is read back in the same statement and put on the locked activity,
+# so nothing reads the activity again afterwards.
+_COUNTERS = (Activity.confirmed_count, Activity.waitlisted_count, Activity.extra_count, Activity.applied_count,
+             Activity.updated_at)
 _TAKE_SEAT = (update(Activity)
               .where(Activity.id == bindparam("activity_id"),
                      (Activity.capacity.is_(None)) | (Activity.confirmed_count < Activity.capacity))
               .values(confirmed_count=Activity.confirmed_count + 1)
+              .returning(*_COUNTERS)
               .execution_options(synchronize_session=False))
+_ADJUST = (update(Activity)
+           .where(Activity.id == bindparam("activity_id"))
+           .values(confirmed_count=Activity.confirmed_count + bindparam("confirmed"),
+                   waitlisted_count=Activity.waitlisted_count + bindparam("waitlisted"),
+                   extra_count=Activity.extra_count + bindparam("extra"),
+                   applied_count=Activity.applied_count + bindparam("applied"))
+           .returning(*_COUNTERS)
+           .execution_options(synchronize_session=False))
 
 
 def lock_activity(activity_id: int) -> Activity:
-    """Open a write transaction and load the activity locked against other writers."""
+    """Open a write transaction and load the activity locked against other writers (once per transaction:
+    the counters it holds are kept current by the updates below)."""
     begin_write()
-    return db.session.execute(_LOCKED_ACTIVITY, {"activity_id": activity_id}).scalar_one()
+    if (Activity, activity_id) in locked_rows() and (activity := db.session.identity_map.get(
+            db.session.identity_key(Activity, activity_id))):
+        return activity
+    activity = db.session.execute(_LOCKED_ACTIVITY, {"activity_id": activity_id}).scalar_one()
+    locked_rows().add((Activity, activity_id))
+    return activity
 
 
 def live_signup(activity_id: int, user_id: int) -> Signup | None:
     return db.session.scalar(_LIVE_SIGNUP, {"activity_id": activity_id, "user_id": user_id})
 
 
+def _keep_counters(activity: Activity, row) -> None:
+    """Put the counters an update returned on the activity, as loaded (not as a change to flush)."""
+    for column, value in zip(_COUNTERS, row):
+        set_committed_value(activity, column.key, value)
+
+
 def _take_seat(activity: Activity) -> bool:
     """Take one confirmed seat if one is free, in one statement; False when full."""
-    return db.session.execute(_TAKE_SEAT, {"activity_id": activity.id}).rowcount == 1
+    row = db.session.execute(_TAKE_SEAT, {"activity_id": activity.id}).first()
+    if row is not None:
+        _keep_counters(activity, row)
+    return row is not None
 
 
 def _adjust(activity: Activity, confirmed: int = 0, waitlisted: int = 0, extra: int = 0, applied: int = 0) -> None:
-    db.session.execute(
-        update(Activity)
-        .where(Activity.id == activity.id)
-        .values(
-            confirmed_count=Activity.confirmed_count + confirmed,
-            waitlisted_count=Activity.waitlisted_count + waitlisted,
-            extra_count=Activity.extra_count + extra,
-            applied_count=Activity.applied_count + applied,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    row = db.session.execute(_ADJUST, {"activity_id": activity.id, "confirmed": confirmed, "waitlisted": waitlisted,
+                                       "extra": extra, "applied": applied}).one()
+    _keep_counters(activity, row)
 
 
 def sign_up(user: User, activity_id: int) -> Signup:
@@ -75,7 +96,7 @@ def sign_up(user: User, activity_id: int) -> Signup:
     if activity.by_application:
         _adjust(activity, applied=1)
         signup = Signup(activity_id=activity.id, user_id=user.id, status="applied", created_at=now)
-    elif _take_seat(activity):
+    elif not activity.is_full and _take_seat(activity):  # the locked row says whether a seat is free
         signup = Signup(activity_id=activity.id, user_id=user.id, status="confirmed", created_at=now, confirmed_at=now)
     else:
         _adjust(activity, waitlisted=1)
@@ -85,7 +106,6 @@ def sign_up(user: User, activity_id: int) -> Signup:
         db.session.flush()
     except IntegrityError as exc:  # the partial unique index: a double tap that got past the lock
         raise (AlreadyApplied() if activity.by_application else AlreadySignedUp()) from exc
-    db.session.refresh(activity)
     return signup
 
 
@@ -108,7 +128,6 @@ def cancel_signup(user: User, activity_id: int) -> Signup:
     signup.status = "cancelled"
     signup.cancelled_at = utcnow()
     db.session.flush()
-    db.session.refresh(activity)
     if frees_seat:
         fill_seats(activity)
     return signup
@@ -168,20 +187,27 @@ def next_action(person, activity: Activity, signup: Signup | None, now: datetime
     return "waitlist" if activity.is_full else "sign_up"
 
 
+def _waiting_ahead(before):
+    return (select(db.func.count()).select_from(Signup)
+            .where(Signup.activity_id == bindparam("activity_id"), Signup.status == "waitlisted", before))
+
+
+# Built once, like the statements of a signup: a waitlisted signup asks for its place in the same request.
+_AHEAD_IN_DRAW = _waiting_ahead(Signup.draw_position < bindparam("draw_position"))
+_AHEAD_IN_ARRIVAL = _waiting_ahead((Signup.created_at < bindparam("created_at"))
+                                   | ((Signup.created_at == bindparam("created_at")) & (Signup.id < bindparam("id"))))
+
+
 def waitlist_position(signup: Signup) -> int | None:
     """1 for the first person waiting."""
     if signup.status != "waitlisted":
         return None
     if signup.draw_position is not None:  # everyone waiting after an allocation has a place in its draw
-        before = Signup.draw_position < signup.draw_position
+        ahead = db.session.scalar(_AHEAD_IN_DRAW, {"activity_id": signup.activity_id,
+                                                   "draw_position": signup.draw_position})
     else:
-        before = ((Signup.created_at < signup.created_at)
-                  | ((Signup.created_at == signup.created_at) & (Signup.id < signup.id)))
-    ahead = db.session.scalar(
-        select(db.func.count())
-        .select_from(Signup)
-        .where(Signup.activity_id == signup.activity_id, Signup.status == "waitlisted", before)
-    )
+        ahead = db.session.scalar(_AHEAD_IN_ARRIVAL, {"activity_id": signup.activity_id,
+                                                      "created_at": signup.created_at, "id": signup.id})
     return ahead + 1
 
 
@@ -199,5 +225,4 @@ def fill_seats(activity: Activity) -> list[Signup]:
         _adjust(activity, confirmed=len(promoted), waitlisted=-len(promoted))
         notify([s.user_id for s in promoted], "promoted", activity, title=activity.title)
         db.session.flush()
-        db.session.refresh(activity)
     return promoted
