@@ -204,6 +204,23 @@ def test_cancelling_frees_the_seat_for_the_first_waiting_and_the_panel_shows_the
     assert 'data-signup-status="confirmed"' in client.get(f"/activities/{activity.id}").get_data(as_text=True)
 
 
+def test_a_fragments_flash_is_handed_to_it_without_writing_the_session(client, hx, login, community, make_user,
+                                                                      make_activity):
+    activity, other = make_activity(community["community"]), make_activity(community["community"])
+    login(make_user(branch=community["branch"]))
+    client.get(f"/activities/{activity.id}")  # the page the form came from: its token is in the session
+    response = hx.post(f"/activities/{activity.id}/signup")
+    assert "flash-success" in response.get_data(as_text=True)
+    assert not response.headers.getlist("Set-Cookie"), "the session cookie is not sent again for the flash"
+    with client.session_transaction() as session:
+        assert "_flashes" not in session
+        session["_flashes"] = [("info", "早先的消息")]  # a message from an earlier request, not yet shown
+    page = hx.post(f"/activities/{other.id}/signup").get_data(as_text=True)
+    assert "早先的消息" in page and "flash-success" in page, "a waiting message is shown with this one"
+    with client.session_transaction() as session:
+        assert "_flashes" not in session
+
+
 def test_the_detail_follows_its_sessions_units_and_grid_name(app, client, login, community, make_user, make_activity,
                                                             make_org):
     from app.models import Activity, Grid

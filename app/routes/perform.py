@@ -1,7 +1,8 @@
 """The one way a view runs a service: call it, commit, answer; a refusal rolls back and says why."""
 from collections.abc import Callable
 
-from flask import flash
+from flask import flash, session
+from flask.globals import request_ctx
 
 from ..errors import error_response
 from ..extensions import db
@@ -32,8 +33,18 @@ def perform(action: Callable[[], object], done: Done, back: str | Callable[[obje
         return _refuse(exc, back, fragment if reread else None, form, field, refused)
     message = done(result) if callable(done) else done
     if message:
-        flash(*(message if isinstance(message, tuple) else (message, "success")))
+        shown_now = answer is None and fragment is not None and wants_fragment()
+        _flash(*(message if isinstance(message, tuple) else (message, "success")), shown_now=shown_now)
     return answer(result) if answer is not None else _answer(fragment, result, back, 200)
+
+
+def _flash(message: str, category: str, shown_now: bool) -> None:
+    """Flash a message; one the fragment of this response shows out of band is handed to it directly, so the
+    session (and its cookie) is not written to carry it, unless older messages are waiting there."""
+    if shown_now and "_flashes" not in session:
+        request_ctx.flashes = [(category, message)]
+    else:
+        flash(message, category)
 
 
 def _end_refused(exc: DomainError) -> None:
