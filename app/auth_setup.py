@@ -1,13 +1,14 @@
 """Flask-Login wiring: the session carries the user's id and session token."""
 from flask import Flask, flash, g, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import String, bindparam, cast, func, select
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db, login
+from .freshness import counters_from
 from .htmx import current_page, leave_to
-from .models import Notification, Org, RoleGrant, User
+from .models import ChangeCounter, Notification, Org, RoleGrant, User
 
 # The person, their unread messages (the layout's badge) and their role grants with their orgs, in one
 # statement built once. Read as plain rows and attached to the session as loaded objects (_attach): every
@@ -16,7 +17,11 @@ from .models import Notification, Org, RoleGrant, User
 _U, _G, _O = User.__table__, RoleGrant.__table__, Org.__table__
 _UNREAD = (select(func.count()).select_from(Notification)
            .where(Notification.user_id == _U.c.id, Notification.read_at.is_(None)).scalar_subquery())
-_PERSON = (select(*_U.c, _UNREAD.label("unread"), *[c.label(f"g_{c.key}") for c in _G.c],
+# The change counters come with the person ("name:n,…"): a kept page's version is then read in the same
+# statement, not in one of its own (on PostgreSQL every statement is a round trip). See freshness.py.
+_C = ChangeCounter.__table__
+_COUNTERS = select(func.aggregate_strings(_C.c.name + ":" + cast(_C.c.n, String), ",")).scalar_subquery()
+_PERSON = (select(*_U.c, _UNREAD.label("unread"), _COUNTERS.label("counters"), *[c.label(f"g_{c.key}") for c in _G.c],
                   *[c.label(f"o_{c.key}") for c in _O.c])
            .select_from(_U.outerjoin(_G, _G.c.user_id == _U.c.id).outerjoin(_O, _O.c.id == _G.c.org_id))
            .where(_U.c.id == bindparam("user_id")).order_by(_G.c.id))
@@ -72,6 +77,8 @@ def init_login(app: Flask) -> None:
         if not rows or not token or token != rows[0]["session_token"] or not rows[0]["active"]:
             return None
         user, g.unread_count = _person(rows)
+        if request.method in ("GET", "HEAD"):  # a write's own changes would move them after this read
+            g.counters = counters_from(rows[0]["counters"])
         return user
 
     @login.unauthorized_handler

@@ -20,28 +20,29 @@ PINNED = {
     # A person with a role gets their grants in the loader's one statement (auth_setup._PERSON), like everyone.
     "home": 5,
     "activity list, anonymous": 4,  # when rendered; kept, it is 1 (tests/services/test_freshness.py)
-    "activity list, signed in": 5,
+    "activity list, signed in": 4,  # the version comes with the person (auth_setup._PERSON) on a signed-in GET
     "activity detail": 4,  # kept: version with its sessions, units and grid name (one statement), person (unread
                            # count, roles), activity, my signup
     "signup POST (htmx)": 5,  # person; under the lock: activity, live signup, UPDATE … RETURNING the counts, INSERT
     "posts": 4,
     "my hours": 4,
-    "roster": 6,  # the people as plain columns, without their role grants; +1: the Review tab's count badge (kept
-                  # here: the versions it is kept under, app/services/desk.review_count); +1: the
-                  # versions it is kept under, when built (kept: tests/test_performance_organizer.py)
-    "approval queue": 5,  # +2: the Review tab's count badge (issue 15) and the versions it is kept under, counted again
-                          # as the records grow; +1: the versions the queue is kept under, when built
-    "in-service members": 5,  # the communities for the filter, then one query: hours and ratings joined; +2: the Review
-                              # badge and its versions (the records grow, so it is counted again)
-    "people": 7,  # the branches for the filter, the count, one page of 50 with their branches (LIMIT 50); +2: the Review
-                  # badge and its versions (the records grow, so it is counted again)
-    "street report": 6,  # when built; +1: the versions it is kept under (kept: tests/test_performance_organizer.py);
+    "roster": 4,  # the people as plain columns, without their role grants; +1: the Review tab's count badge (kept
+                  # here, app/services/desk.review_count). The versions both are kept under come with the person
+                  # (auth_setup._PERSON), as on every signed-in GET (kept: tests/test_performance_organizer.py)
+    "approval queue": 3,  # +1: the Review tab's count badge (issue 15), counted again as the records grow; the versions
+                          # (of the badge and of the queue) come with the person
+    "in-service members": 4,  # the communities for the filter, then one query: hours and ratings joined; +1: the Review
+                              # badge (the records grow, so it is counted again; its versions come with the person)
+    "people": 6,  # the branches for the filter, the count, one page of 50 with their branches (LIMIT 50); +1: the Review
+                  # badge (the records grow, so it is counted again; its versions come with the person)
+    "street report": 5,  # when built; the versions it is kept under come with the person (kept:
+                         # tests/test_performance_organizer.py);
                          # no breadcrumb query at the top of the organizer's scope
-    "street report XLSX": 6,
-    "case list": 3,  # one row more than the page tells whether there is a next: the cases are never counted; +1: the
-                     # versions it is kept under, when built (kept: tests/test_performance_fastgrid.py)
+    "street report XLSX": 5,  # as the page: its versions come with the person
+    "case list": 2,  # one row more than the page tells whether there is a next: the cases are never counted; the
+                     # versions it is kept under come with the person (kept: tests/test_performance_fastgrid.py)
     "case detail": 9,  # the case, its grid, community, street, photos, timeline, reporter, assignable people and units
-    "branch points list": 11,  # when built; +1: the versions it is kept under (kept: tests/test_performance_points.py)
+    "branch points list": 10,  # when built; its versions come with the person (kept: tests/test_performance_points.py)
     "my points": 5,
 }
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
