@@ -240,6 +240,29 @@ def test_a_fragments_flash_is_handed_to_it_without_writing_the_session(client, h
         assert "_flashes" not in session
 
 
+def test_the_kept_detail_shows_each_person_their_latest_signup_read_with_the_activity(client, hx, login, community,
+                                                                                     make_user, make_activity,
+                                                                                     statements):
+    activity = make_activity(community["community"], capacity=1)
+    first, second, third = (make_user(branch=community["branch"]) for _ in range(3))
+    for person in (first, second):
+        login(person)
+        hx.post(f"/activities/{activity.id}/signup")
+    login(third)
+    hx.post(f"/activities/{activity.id}/signup")
+    hx.post(f"/activities/{activity.id}/cancel")
+    hx.post(f"/activities/{activity.id}/signup")  # waiting again, behind the second
+    client.get(f"/activities/{activity.id}")
+    response, seen = statements(lambda: client.get(f"/activities/{activity.id}"))
+    page = response.get_data(as_text=True)
+    assert 'data-signup-status="waitlisted"' in page and "候补第 2 位" in page, "the latest signup, not the cancelled one"
+    reads = [s for s in seen if s not in ("COMMIT", "ROLLBACK")]
+    # The version with the extras, the person, the activity with my signup, and (waiting) who is ahead of me.
+    assert len(reads) == 4 and sum("FROM activities" in s and "signups" in s for s in reads) == 1, reads
+    login(first)
+    assert 'data-signup-status="confirmed"' in client.get(f"/activities/{activity.id}").get_data(as_text=True)
+
+
 def test_the_detail_follows_its_sessions_units_and_grid_name(app, client, login, community, make_user, make_activity,
                                                             make_org):
     from app.models import Activity, Grid

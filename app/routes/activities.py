@@ -4,6 +4,7 @@ from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import bindparam, select, text
+from sqlalchemy.orm import aliased
 
 from ..database import write_lock_later
 from ..extensions import db
@@ -114,10 +115,20 @@ LATEST_SIGNUP = (select(Signup).where(Signup.activity_id == bindparam("activity_
                  .order_by(Signup.created_at.desc(), Signup.id.desc()).limit(1))
 
 
-def _panel(activity: Activity, signup: Signup | None = None, position: int | None = None) -> dict:
+# Built once: the activity with this person's latest signup on it, one statement for the kept detail's panel.
+_LATEST = aliased(Signup)
+ACTIVITY_WITH_MY_SIGNUP = (
+    select(Activity, Signup)
+    .outerjoin(Signup, Signup.id == select(_LATEST.id)
+               .where(_LATEST.activity_id == Activity.id, _LATEST.user_id == bindparam("user_id"))
+               .order_by(_LATEST.created_at.desc(), _LATEST.id.desc()).limit(1).correlate(Activity).scalar_subquery())
+    .where(Activity.id == bindparam("activity_id")))
+
+
+def _panel(activity: Activity, signup: Signup | None = None, position: int | None = None, *, read: bool = True) -> dict:
     """What the signup panel shows: the counts, this person's latest signup (given, with its place on the
-    waitlist, when just made or cancelled) and what they may do next."""
-    if current_user.is_authenticated and signup is None:
+    waitlist, when just made or cancelled, or already read: `read=False`) and what they may do next."""
+    if current_user.is_authenticated and signup is None and read:
         signup = db.session.scalar(LATEST_SIGNUP, {"activity_id": activity.id, "user_id": current_user.id})
         position = signups.waitlist_position(signup) if signup else None
     action = signups.next_action(current_user, activity, signup, utcnow())
@@ -153,12 +164,14 @@ def show(activity_id: int):
     rows = [tuple(row) for row in db.session.execute(DETAIL_EXTRAS, {"id": activity_id})]
     version = next((int(row[1]) for row in rows if row[0] == "v"), 0)
     extra = tuple(sorted(row for row in rows if row[0] != "v"))
+    mine = _my_signup(activity_id)  # holds the activity it read too: visible_activity finds it in the session
     activity = visible_activity(activity_id)
     if can_manage_org_of(current_user, activity):
         return _show(activity)
 
     def panel() -> str:
-        return _part("activities/_signup_panel.html", join_form=_join_form(), **_panel(activity))
+        return _part("activities/_signup_panel.html", join_form=_join_form(),
+                     **(_panel(activity, *mine[1:], read=False) if mine else _panel(activity)))
 
     def completed() -> str:
         return _part("activities/_completed.html", activity=activity, completed=_completed(activity))
@@ -167,6 +180,16 @@ def show(activity_id: int):
         "activities/show.html", activity=activity, can_manage=False, marks=MARKS), _shown_until(activity),
         {"panel": panel, "completed": completed}, extra)
     return page or _show(activity)
+
+
+def _my_signup(activity_id: int) -> tuple[Activity | None, Signup | None, int | None] | None:
+    """For a signed-in person: the activity, read with their latest signup on it, and its place on the waitlist
+    (the activity is returned so that the session, which holds objects weakly, keeps it)."""
+    if not current_user.is_authenticated:
+        return None
+    activity, signup = db.session.execute(
+        ACTIVITY_WITH_MY_SIGNUP, {"activity_id": activity_id, "user_id": current_user.id}).first() or (None, None)
+    return activity, signup, signups.waitlist_position(signup) if signup else None
 
 
 @bp.post("/<int:activity_id>/join")
