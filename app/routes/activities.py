@@ -229,8 +229,8 @@ def _run(action, activity_id: int, done):
     activity = locked_visible_activity(activity_id)
     return perform(lambda: _with_position(action(current_user, activity_id)), done,
                    url_for(".show", activity_id=activity_id),
-                   fragment=lambda outcome: render_template("activities/_signup_panel.html", oob_flash=True,
-                                                            **_panel(activity, *(outcome or ()))))
+                   fragment=lambda outcome: _part("activities/_signup_panel.html", oob_flash=True,
+                                                  **_panel(activity, *(outcome or ()))))
 
 
 def _with_position(signup: Signup) -> tuple[Signup, int | None]:
