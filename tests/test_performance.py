@@ -21,8 +21,8 @@ PINNED = {
     "home": 5,
     "activity list, anonymous": 4,  # when rendered; kept, it is 1 (tests/services/test_freshness.py)
     "activity list, signed in": 4,  # the version comes with the person (auth_setup._PERSON) on a signed-in GET
-    "activity detail": 3,  # kept: version with its sessions, units and grid name (one statement), person (unread
-                           # count, roles, counters), the activity with my latest signup (one statement)
+    "activity detail": 2,  # kept: the person (unread count, roles, counters: the version), then the activity with
+                           # its sessions, units and grid name and my latest signup (one statement)
     "signup POST (htmx)": 5,  # person; under the lock: activity, live signup, UPDATE … RETURNING the counts, INSERT
     "posts": 4,
     "my hours": 4,

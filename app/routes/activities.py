@@ -3,7 +3,7 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import String, bindparam, cast, func, select
 from sqlalchemy.orm import aliased
 
 from ..database import write_lock_later
@@ -12,7 +12,8 @@ from ..fragment_cache import fragment
 from ..freshness import activities_version
 from ..htmx import wants_fragment
 from ..forms import RegisterForm
-from ..models import Activity, Signup
+from ..models import Activity, ActivitySession, Grid, Signup
+from ..models.org import activity_units
 from ..labels import labels
 from ..models.activity import ACTIVITY_KINDS
 from ..services import classes, signups
@@ -49,18 +50,6 @@ def render_list(f: ActivityFilter, number: int, locale: str, now) -> Markup:
 
 def activity_list(f: ActivityFilter, number: int) -> Markup:
     return kept("activity-list", (f, number), lambda locale, now: render_list(f, number, locale, now))
-
-
-# What a detail page shows beyond the activities and orgs the version covers: its sessions, its units
-# and its grid's name, read in one statement with the version itself ('v': one snapshot on either engine,
-# read before the activity) and made part of the key.
-DETAIL_EXTRAS = text(
-    "SELECT 'v', CAST(n AS VARCHAR(20)), NULL, NULL FROM change_counters WHERE name = 'activities' "
-    "UNION ALL SELECT 's', CAST(id AS VARCHAR(20)), CAST(starts_at AS VARCHAR(40)), CAST(ends_at AS VARCHAR(40)) "
-    "FROM activity_sessions WHERE activity_id = :id "
-    "UNION ALL SELECT 'u', CAST(org_id AS VARCHAR(20)), NULL, NULL FROM activity_units WHERE activity_id = :id "
-    "UNION ALL SELECT 'g', CAST(grids.id AS VARCHAR(20)), grids.name, NULL FROM grids "
-    "JOIN activities ON activities.grid_id = grids.id WHERE activities.id = :id")
 
 
 def kept_page(name: str, version: int, render, until, parts: dict, extra: tuple = ()) -> str | None:
@@ -115,10 +104,18 @@ LATEST_SIGNUP = (select(Signup).where(Signup.activity_id == bindparam("activity_
                  .order_by(Signup.created_at.desc(), Signup.id.desc()).limit(1))
 
 
-# Built once: the activity with this person's latest signup on it, one statement for the kept detail's panel.
-_LATEST = aliased(Signup)
-ACTIVITY_WITH_MY_SIGNUP = (
-    select(Activity, Signup)
+# Built once, the detail's one statement: the activity; what it shows beyond the activities and orgs the
+# version covers (its sessions, units and grid name, made part of the key); and for a signed-in person their
+# latest signup on it.
+_LATEST, _SESSION = aliased(Signup), ActivitySession.__table__
+_SESSIONS = (select(func.aggregate_strings(cast(_SESSION.c.id, String) + "/" + cast(_SESSION.c.starts_at, String) + "/"
+                                           + cast(_SESSION.c.ends_at, String), ","))
+             .where(_SESSION.c.activity_id == Activity.id).scalar_subquery())
+_UNITS = (select(func.aggregate_strings(cast(activity_units.c.org_id, String), ","))
+          .where(activity_units.c.activity_id == Activity.id).scalar_subquery())
+_GRID_NAME = select(Grid.name).where(Grid.id == Activity.grid_id).scalar_subquery()
+DETAIL = (
+    select(Activity, Signup, _SESSIONS, _UNITS, _GRID_NAME)
     .outerjoin(Signup, Signup.id == select(_LATEST.id)
                .where(_LATEST.activity_id == Activity.id, _LATEST.user_id == bindparam("user_id"))
                .order_by(_LATEST.created_at.desc(), _LATEST.id.desc()).limit(1).correlate(Activity).scalar_subquery())
@@ -161,35 +158,33 @@ def _shown_until(activity: Activity):
 @bp.get("/<int:activity_id>")
 def show(activity_id: int):
     """An activity's details and the signup panel; the details are kept for everyone who is not its organizer."""
-    rows = [tuple(row) for row in db.session.execute(DETAIL_EXTRAS, {"id": activity_id})]
-    version = next((int(row[1]) for row in rows if row[0] == "v"), 0)
-    extra = tuple(sorted(row for row in rows if row[0] != "v"))
-    mine = _my_signup(activity_id)  # holds the activity it read too: visible_activity finds it in the session
+    version = activities_version()  # before the rows it keys (signed in: read with the person)
+    mine = _detail(activity_id)  # holds the activity it read: visible_activity finds it in the session
     activity = visible_activity(activity_id)
     if can_manage_org_of(current_user, activity):
         return _show(activity)
 
     def panel() -> str:
         return _part("activities/_signup_panel.html", join_form=_join_form(),
-                     **(_panel(activity, *mine[1:], read=False) if mine else _panel(activity)))
+                     **_panel(activity, *mine[1:3], read=False))
 
     def completed() -> str:
         return _part("activities/_completed.html", activity=activity, completed=_completed(activity))
 
     page = kept_page("activity-page", version, lambda locale, now: render_template(
         "activities/show.html", activity=activity, can_manage=False, marks=MARKS), _shown_until(activity),
-        {"panel": panel, "completed": completed}, extra)
+        {"panel": panel, "completed": completed}, mine[3])
     return page or _show(activity)
 
 
-def _my_signup(activity_id: int) -> tuple[Activity | None, Signup | None, int | None] | None:
-    """For a signed-in person: the activity, read with their latest signup on it, and its place on the waitlist
-    (the activity is returned so that the session, which holds objects weakly, keeps it)."""
-    if not current_user.is_authenticated:
-        return None
-    activity, signup = db.session.execute(
-        ACTIVITY_WITH_MY_SIGNUP, {"activity_id": activity_id, "user_id": current_user.id}).first() or (None, None)
-    return activity, signup, signups.waitlist_position(signup) if signup else None
+def _detail(activity_id: int) -> tuple:
+    """The activity (returned so that the session, which holds objects weakly, keeps it), a signed-in person's
+    latest signup on it with its place on the waitlist, and what the key needs beyond the version."""
+    user_id = current_user.id if current_user.is_authenticated else None
+    activity, signup, sessions, units, grid = db.session.execute(
+        DETAIL, {"activity_id": activity_id, "user_id": user_id}).first() or (None,) * 5
+    extra = (tuple(sorted((sessions or "").split(","))), tuple(sorted((units or "").split(","))), grid)
+    return activity, signup, signups.waitlist_position(signup) if signup else None, extra
 
 
 @bp.post("/<int:activity_id>/join")
