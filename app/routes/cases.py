@@ -1,7 +1,7 @@
 """Cases (民情事项): the list, reporting one from a phone, a case with its timeline, its steps and photos."""
 from datetime import datetime
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..database import write_lock_later
 from ..extensions import db
 from ..htmx import wants_fragment
-from ..kept import kept_html, versions
+from ..kept import LAYOUT_MARKS, kept_page, versions
 from ..forms_cases import (CASE_STATUS_LABELS, CATEGORY_LABELS, LEVEL_LABELS, STEP_LABELS, URGENCY_LABELS, AssignForm, CaseForm,
                            ConfirmForm, EscalateForm, ReopenForm, ResolveForm)
 from ..models import Case, CasePhoto, Grid, Org, User
@@ -52,11 +52,20 @@ def index():
         return case_lists.next_change(shown["page"].items, shown["now"])
 
     if late:  # any open case may join "overdue only" as time passes: not kept
-        body = Markup(render_template("cases/_list.html", **rows()))
-    else:
-        body = kept_html("cases", (case_lists.visibility_key(current_user, which), which, status, number,
-                                   str(get_locale())), versions(*CASES_DATA), "cases/_list.html", rows, until)
-    return render_template("cases/index.html", body=body, which=which, status=status, late=late, **LABELS)
+        return render_template("cases/index.html", body=Markup(render_template("cases/_list.html", **rows())),
+                               which=which, status=status, late=late, **LABELS)
+    # Kept whole (the rows and the page around them) per who sees these rows, filter and page, while the cases hold
+    # and no countdown shown moves; the person's own parts put in per request.
+    key, mark = (case_lists.visibility_key(current_user, which), which, status, number), versions(*CASES_DATA)
+    shown = {}
+
+    def page(marks: dict | None = None) -> str:
+        shown.update(rows())
+        body = Markup(current_app.jinja_env.get_template("cases/_list.html").render(**shown))
+        return render_template("cases/index.html", body=body, which=which, status=status, late=late, marks=marks,
+                               **LABELS)
+
+    return kept_page("cases-page", key, mark, lambda: page(LAYOUT_MARKS), lambda now: until(shown, now)) or page()
 
 
 def _grid_choices(form: CaseForm) -> None:

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..forms import KIND_LABELS
 from ..forms_points import AdjustmentForm, PointsRulesForm
 from ..htmx import wants_fragment
-from ..kept import CSRF_SLOT, kept_bytes, kept_html, versions, with_csrf
+from ..kept import CSRF_SLOT, LAYOUT_MARKS, kept_bytes, kept_html, kept_page, versions, with_csrf
 from ..models import Org, User
 from ..services import points as points_service
 from ..services import points_rules
@@ -90,9 +90,15 @@ def show(org_id: int):
     mark = versions(*POINTS_DATA)  # before the rows they key
     org, month = scoped_org(org_id), _asked_month()
     publishable = _publishable(month)
-    body = kept_html("points-list", (org.id, month, publishable, str(get_locale())), mark, "points/_body.html",
-                     lambda: _body(org, month, publishable, CSRF_SLOT))
-    return _list_page(org, month, with_csrf(body))
+    key = (org.id, month, publishable)
+
+    def page(marks: dict | None = None) -> str:
+        body = kept_html("points-list", (*key, str(get_locale())), mark, "points/_body.html",
+                         lambda: _body(org, month, publishable, CSRF_SLOT))
+        return render_template("points/list.html", org=org, month=month, body=body, marks=marks)
+
+    # The page around the list (the breadcrumb, the month) is the same for every organizer too: kept with it.
+    return kept_page("points-page", key, mark, lambda: page(LAYOUT_MARKS)) or with_csrf(page())
 
 
 @bp.get("/reports/orgs/<int:org_id>/points.<any(csv, xlsx):fmt>")
