@@ -9,15 +9,15 @@ from flask import template_rendered
 from sqlalchemy import update
 
 from app.extensions import db
-from app.models import Org
+from app.models import Org, RoleGrant
 from app.services.notifications import notify
 from tests.test_performance_fastgrid import add_case, as_, cases, desk, grids  # noqa: F401  (fixture)
 from tests.test_performance_organizer import same_page, statements, tokens  # noqa: F401  (fixture)
 from tests.test_performance_points import add_record, branch, points  # noqa: F401  (fixture)
 
-# A kept page: the person (with their unread count and grants) and the counters; the points list reads its org too.
-KEPT_DESK = KEPT_CASES = 2
-KEPT_POINTS = 3
+# A kept page: the person (with their unread count and grants) and the counters; the points list, kept per scope,
+# does not read its org again.
+KEPT_DESK = KEPT_CASES = KEPT_POINTS = 2
 BADGE = re.compile(r' <span class="badge" data-unread="\d+"[^>]*>\d+</span>')
 
 
@@ -102,8 +102,6 @@ def test_organizers_of_other_scopes_see_their_own_tabs_and_rows(app, client, log
     other = as_(app, login, grids["east_organizer"])
     worker = make_user("李娜", member_type=None)
     with app.app_context():
-        from app.models import RoleGrant
-
         db.session.add(RoleGrant(user_id=worker.id, role="grid_worker", org_id=grids["community"].id,
                                  grid_id=grids["west_grid"]))
         db.session.commit()
@@ -141,6 +139,19 @@ def test_the_kept_pages_follow_the_language_and_the_address(client, grids):  # n
         html = client.get(url).get_data(as_text=True)
         # The language switch leads back to this very address.
         assert f"next={url.replace('=', '%3D').replace('&', '%26')}\"" in html, url
+
+
+def test_the_kept_points_page_is_never_shown_outside_the_scope(app, client, login, make_org, make_user, branch):  # noqa: F811
+    assert client.get(branch["url"]).status_code == 200
+    east = make_org("东苑社区", "community", parent=branch["street"])
+    stranger = as_(app, login, make_user(role="organizer", org=east))
+    for _ in range(2):
+        assert stranger.get(branch["url"]).status_code == 404
+    # The reader's own scope changes (the grant moves to another community): the kept page is not theirs any more.
+    with app.app_context():
+        db.session.execute(update(RoleGrant).where(RoleGrant.user_id == branch["organizer"].id).values(org_id=east.id))
+        db.session.commit()
+    assert client.get(branch["url"]).status_code == 404
 
 
 def test_the_points_page_changes_when_the_branch_is_renamed(app, client, branch):  # noqa: F811
