@@ -85,22 +85,24 @@ def kept_page(name: str, key, version, render, until=None) -> Markup | None:
         return None
     from .services.scope import is_desk_user
 
-    now = utcnow()
-    layout = (str(get_locale()), request.full_path, current_user.is_authenticated, is_desk_user(current_user))
+    now, locale = utcnow(), str(get_locale())
+    layout = (locale, request.full_path, current_user.is_authenticated, is_desk_user(current_user))
 
     def build():
         html = render()  # before `until`: it may read what the rendering found
         return html, _sooner(now + KEPT_FOR, until and until(now))
     page = fragment(name, (layout, key), version, now, build)
     if UNREAD_SLOT in page:
-        page = Markup(page.replace(UNREAD_SLOT, _unread_badge()))
+        page = Markup(page.replace(UNREAD_SLOT, _unread_badge(locale)))
     return with_csrf(page) if CSRF_SLOT in page else page
 
 
-def _unread_badge() -> Markup:
-    """The reader's count on the Messages tab (counted by the user loader with the person), rendered without
-    the layout's context processors: the badge uses none of what they add."""
+def _unread_badge(locale: str) -> Markup:
+    """The reader's count on the Messages tab (counted by the user loader with the person), rendered once per
+    count and language (without the layout's context processors: the badge uses none of what they add)."""
     from .services.notifications import unread_count
 
     count = (g.unread_count if "unread_count" in g else unread_count(current_user)) if current_user.is_authenticated else 0
-    return Markup(current_app.jinja_env.get_template("_unread_badge.html").render(unread_count=count))
+    now = utcnow()
+    return kept("unread-badge", (locale, count), 0, now, lambda: (Markup(
+        current_app.jinja_env.get_template("_unread_badge.html").render(unread_count=count)), now + KEPT_FOR))
