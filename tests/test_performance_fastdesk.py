@@ -52,7 +52,7 @@ def unread(html: str) -> str | None:
     return found and found.group(1)
 
 
-def kept_whole(client, url, count, statements, rendered):
+def kept_whole(client, url, count, statements, rendered):  # noqa: F811
     """The second look sends `count` statements, renders no template and is the same page."""
     first = client.get(url)
     sent, _again = statements(lambda: client.get(url))
