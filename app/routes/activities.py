@@ -10,6 +10,7 @@ from ..database import write_lock_later
 from ..extensions import db
 from ..fragment_cache import fragment
 from ..freshness import activities_version
+from ..kept import UNREAD_SLOT
 from ..htmx import wants_fragment
 from ..forms import RegisterForm
 from ..models import Activity, ActivitySession, Grid, Signup
@@ -29,7 +30,7 @@ from .loaders import locked_visible_activity, visible_activity
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 MAX_PAGE = 10_000
 # Where a kept page holds the person's own parts (HTML comments: escaped text can never make one).
-MARKS = {"unread": Markup("<!--unread-badge-->"), "panel": Markup("<!--signup-panel-->"),
+MARKS = {"unread": UNREAD_SLOT, "panel": Markup("<!--signup-panel-->"),
          "completed": Markup("<!--class-completed-->")}
 
 

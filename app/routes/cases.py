@@ -1,8 +1,6 @@
 """Cases (民情事项): the list, reporting one from a phone, a case with its timeline, its steps and photos."""
-from datetime import datetime
-
-from flask import Blueprint, abort, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
@@ -10,7 +8,7 @@ from sqlalchemy import select
 from ..database import write_lock_later
 from ..extensions import db
 from ..htmx import wants_fragment
-from ..kept import kept_html, versions
+from ..kept import LAYOUT_MARKS, kept_page, versions
 from ..forms_cases import (CASE_STATUS_LABELS, CATEGORY_LABELS, LEVEL_LABELS, STEP_LABELS, URGENCY_LABELS, AssignForm, CaseForm,
                            ConfirmForm, EscalateForm, ReopenForm, ResolveForm)
 from ..models import Case, CasePhoto, Grid, Org, User
@@ -42,21 +40,25 @@ def index():
     which = request.args.get("which") if request.args.get("which") in case_lists.FILTERS else "all"
     status = request.args.get("status") if request.args.get("status") in CASE_STATUSES else ""
     late, number = request.args.get("overdue") == "1", request.args.get("page", type=int)
-
-    def rows() -> dict:
-        now = utcnow()
-        page = case_lists.window(case_lists.list_cases(current_user, now, which, status, late), number, 20)
-        return {"page": page, "which": which, "status": status, "late": late, "now": now, **LABELS}
-
-    def until(shown: dict, _now) -> datetime | None:
-        return case_lists.next_change(shown["page"].items, shown["now"])
-
     if late:  # any open case may join "overdue only" as time passes: not kept
-        body = Markup(render_template("cases/_list.html", **rows()))
-    else:
-        body = kept_html("cases", (case_lists.visibility_key(current_user, which), which, status, number,
-                                   str(get_locale())), versions(*CASES_DATA), "cases/_list.html", rows, until)
-    return render_template("cases/index.html", body=body, which=which, status=status, late=late, **LABELS)
+        return _case_list(which, status, late, number)
+    # Kept whole (the rows and the page around them) per who sees these rows, filter and page, while the cases hold
+    # and no countdown shown moves; the person's own parts put in per request.
+    key, mark, shown = (case_lists.visibility_key(current_user, which), which, status, number), versions(*CASES_DATA), {}
+    return (kept_page("cases-page", key, mark, lambda: _case_list(which, status, late, number, shown, LAYOUT_MARKS),
+                      lambda _now: case_lists.next_change(shown["page"].items, shown["now"]))
+            or _case_list(which, status, late, number))
+
+
+def _case_list(which: str, status: str, late: bool, number: int | None, shown: dict | None = None,
+               marks: dict | None = None) -> str:
+    """The list page; what the rows were read from is left in `shown` (when its countdowns next move)."""
+    now = utcnow()
+    shown = {} if shown is None else shown
+    shown.update(page=case_lists.window(case_lists.list_cases(current_user, now, which, status, late), number, 20),
+                 which=which, status=status, late=late, now=now, **LABELS)
+    body = Markup(current_app.jinja_env.get_template("cases/_list.html").render(**shown))
+    return render_template("cases/index.html", body=body, which=which, status=status, late=late, marks=marks, **LABELS)
 
 
 def _grid_choices(form: CaseForm) -> None:

@@ -12,10 +12,11 @@ from ..extensions import db
 from ..forms import KIND_LABELS
 from ..forms_points import AdjustmentForm, PointsRulesForm
 from ..htmx import wants_fragment
-from ..kept import CSRF_SLOT, kept_bytes, kept_html, versions, with_csrf
+from ..kept import CSRF_SLOT, LAYOUT_MARKS, kept_bytes, kept_html, kept_page, versions, with_csrf
 from ..models import Org, User
 from ..services import points as points_service
 from ..services import points_rules
+from ..services.scope import scope_key
 from ..services.exports import send_bytes, table_bytes
 from ..timeutil import local_today
 from .guards import organizer_required
@@ -86,13 +87,21 @@ def _list_page(org: Org, month, body, status: int = 200):
 @organizer_required
 def show(org_id: int):
     """An org's monthly 公示 list: masked names, points, rank; frozen once published. Below its heading kept
-    per org, month and language while POINTS_DATA holds."""
+    per org, month and language while POINTS_DATA holds; the whole page per scope too."""
     mark = versions(*POINTS_DATA)  # before the rows they key
-    org, month = scoped_org(org_id), _asked_month()
+    month = _asked_month()
     publishable = _publishable(month)
-    body = kept_html("points-list", (org.id, month, publishable, str(get_locale())), mark, "points/_body.html",
-                     lambda: _body(org, month, publishable, CSRF_SLOT))
-    return _list_page(org, month, with_csrf(body))
+
+    def page(marks: dict | None = None) -> str:
+        org = scoped_org(org_id)
+        body = kept_html("points-list", (org.id, month, publishable, str(get_locale())), mark, "points/_body.html",
+                         lambda: _body(org, month, publishable, CSRF_SLOT))
+        return render_template("points/list.html", org=org, month=month, body=body, marks=marks)
+
+    # The whole page is built only once the org is found in the reader's scope (a 404 keeps nothing): kept per
+    # scope, it is shown again to that scope without reading the org, while the orgs (POINTS_DATA) hold.
+    return (kept_page("points-page", (org_id, month, publishable, scope_key(current_user)), mark,
+                      lambda: page(LAYOUT_MARKS)) or with_csrf(page()))
 
 
 @bp.get("/reports/orgs/<int:org_id>/points.<any(csv, xlsx):fmt>")
