@@ -97,11 +97,11 @@ def kept_page(name: str, key, version, render, until=None) -> Markup | None:
         return html, _sooner(now + KEPT_FOR, until and until(now))
     page = fragment(name, (layout, key), version, now, build)
     if UNREAD_SLOT in page:
-        page = Markup(page.replace(UNREAD_SLOT, _unread_badge(locale)))
+        page = Markup(page.replace(UNREAD_SLOT, unread_badge(locale)))
     return with_csrf(page) if CSRF_SLOT in page else page
 
 
-def _unread_badge(locale: str) -> Markup:
+def unread_badge(locale: str) -> Markup:
     """The reader's count on the Messages tab (counted by the user loader with the person), rendered once per
     count and language (without the layout's context processors: the badge uses none of what they add)."""
     from .services.notifications import unread_count

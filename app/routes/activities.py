@@ -1,5 +1,5 @@
 """Activities for everyone: the list, the detail, signing up and cancelling, the calendar file."""
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -10,7 +10,7 @@ from ..database import write_lock_later
 from ..extensions import db
 from ..fragment_cache import fragment
 from ..freshness import activities_version
-from ..kept import UNREAD_SLOT
+from ..kept import UNREAD_SLOT, unread_badge
 from ..htmx import wants_fragment
 from ..forms import RegisterForm
 from ..models import Activity, ActivitySession, Grid, Signup
@@ -64,7 +64,7 @@ def kept_page(name: str, version: int, render, until, parts: dict, extra: tuple 
     page = fragment(name, (locale, request.full_path, layout, extra), version, now,
                     lambda: (render(locale, now), until(now)))
     if current_user.is_authenticated:
-        parts = {"unread": _unread_badge, **parts}
+        parts = {"unread": lambda: unread_badge(locale), **parts}
     for mark, part in parts.items():
         if MARKS[mark] in page:
             page = page.replace(MARKS[mark], Markup(part()))  # rendered by Jinja, escaped there
@@ -75,11 +75,6 @@ def _part(template: str, **context) -> str:
     """One of the person's parts of a kept page, rendered without the layout's context processors (the
     parts use none of what they add but `now`; running them cost more than rendering the part)."""
     return current_app.jinja_env.get_template(template).render(now=utcnow(), **context)
-
-
-def _unread_badge() -> str:
-    """The count on the Messages tab, counted by the user loader with the person."""
-    return _part("_unread_badge.html", unread_count=g.get("unread_count", 0))
 
 
 @bp.get("")
