@@ -23,8 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", database_url(app.instance_path))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         size = int(app.config["DATABASE_POOL_SIZE"])
-        # No pool_pre_ping: a connection idle for a second or more is pinged at checkout (database._ping_after_idle).
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": size, "max_overflow": size,
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": size, "max_overflow": size,
                                                    **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     _ensure_secret_key(app)

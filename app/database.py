@@ -9,21 +9,16 @@ A write waits at most LOCK_WAIT_MS for its lock on either engine (SQLite's busy 
 PostgreSQL's lock_timeout); then the request is answered 503 with Retry-After (app/errors.py).
 """
 import sqlite3
-import time
 
 import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import Pool
 
 from .extensions import db
 
 BEGIN_OPTION = "hongxin_begin"
 LOCK_WAIT_MS = 5000
-# A PostgreSQL connection idle this long is pinged before it is used again (see _ping_after_idle).
-PING_AFTER_IDLE_S = 1.0
 
 
 @event.listens_for(Engine, "connect")
@@ -32,32 +27,6 @@ def _postgresql_on_connect(dbapi_conn, _record):
     if isinstance(dbapi_conn, psycopg.Connection):
         dbapi_conn.execute(f"SET lock_timeout = {LOCK_WAIT_MS}")
         dbapi_conn.commit()
-
-
-@event.listens_for(Pool, "checkin")
-def _note_idle(_dbapi_conn, record):
-    if record is not None:
-        record.info["idle_since"] = time.monotonic()
-
-
-@event.listens_for(Pool, "checkout")
-def _ping_after_idle(dbapi_conn, record, _proxy):
-    """Ping a PostgreSQL connection before use when it has been idle for a second or more, and replace it when
-    the server is gone (restarted, or it closed idle connections): the pool tries a new one.
-
-    pool_pre_ping did the same before every request, a round trip and half a CPU millisecond each; a connection
-    used less than a second ago answered then, and under load every connection is. Setting pool_pre_ping in
-    FLASK_SQLALCHEMY_ENGINE_OPTIONS brings the ping on every checkout back."""
-    if not isinstance(dbapi_conn, psycopg.Connection):
-        return
-    idle_since = record.info.get("idle_since")
-    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
-        return
-    try:
-        dbapi_conn.execute("SELECT 1")
-        dbapi_conn.rollback()
-    except psycopg.Error as exc:
-        raise DisconnectionError("the connection was gone after being idle") from exc
 
 
 @event.listens_for(Engine, "connect")
