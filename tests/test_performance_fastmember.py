@@ -189,14 +189,19 @@ def test_a_signup_writes_in_a_transaction_that_holds_only_its_writes(client, hx,
         assert db.session.query(Notification).count() == 0
 
 
+def _sign_up_in_turn(hx, login, activity, *people) -> None:
+    """Each person signs up, one after the other: on one seat the first takes it and the others wait."""
+    for person in people:
+        login(person)
+        hx.post(f"/activities/{activity.id}/signup")
+
+
 def test_a_full_activity_puts_the_signup_on_the_waitlist_in_one_update_and_says_its_place(client, hx, login, community,
                                                                                            make_user, make_activity,
                                                                                            statements):
     activity = make_activity(community["community"], capacity=1)
     first, second, third = (make_user(branch=community["branch"]) for _ in range(3))
-    for person in (first, second):
-        login(person)
-        hx.post(f"/activities/{activity.id}/signup")
+    _sign_up_in_turn(hx, login, activity, first, second)
     login(third)
     response, seen = statements(lambda: hx.post(f"/activities/{activity.id}/signup"))
     page = response.get_data(as_text=True)
@@ -212,9 +217,7 @@ def test_cancelling_frees_the_seat_for_the_first_waiting_and_the_panel_shows_the
                                                                                        make_user, make_activity):
     activity = make_activity(community["community"], capacity=1)
     first, second = make_user(branch=community["branch"]), make_user(branch=community["branch"])
-    for person in (first, second):
-        login(person)
-        hx.post(f"/activities/{activity.id}/signup")
+    _sign_up_in_turn(hx, login, activity, first, second)
     login(first)
     page = hx.post(f"/activities/{activity.id}/cancel").get_data(as_text=True)
     assert 'data-signup-status="cancelled"' in page
@@ -245,9 +248,7 @@ def test_the_kept_detail_shows_each_person_their_latest_signup_read_with_the_act
                                                                                      statements):
     activity = make_activity(community["community"], capacity=1)
     first, second, third = (make_user(branch=community["branch"]) for _ in range(3))
-    for person in (first, second):
-        login(person)
-        hx.post(f"/activities/{activity.id}/signup")
+    _sign_up_in_turn(hx, login, activity, first, second)
     login(third)
     hx.post(f"/activities/{activity.id}/signup")
     hx.post(f"/activities/{activity.id}/cancel")
