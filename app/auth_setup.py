@@ -2,18 +2,19 @@
 from flask import Flask, flash, g, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, bindparam, cast, func, select
-from sqlalchemy.orm import configure_mappers, make_transient_to_detached
+from sqlalchemy.orm import configure_mappers
 from sqlalchemy.orm.attributes import set_committed_value
 
+from .database import attach_loaded
 from .extensions import db, login
 from .freshness import counters_from
 from .htmx import current_page, leave_to
 from .models import ChangeCounter, Notification, Org, RoleGrant, User
 
 # The person, their unread messages (the layout's badge) and their role grants with their orgs, in one
-# statement built once. Read as plain rows and attached to the session as loaded objects (_attach): every
-# signed-in page starts here, and the ORM's own loading of the same row with its joined grants cost about as
-# much again as the query (0.55 against 0.35 CPU ms a request).
+# statement built once. Read as plain rows and attached to the session as loaded objects (attach_loaded):
+# every signed-in page starts here, and the ORM's own loading of the same row with its joined grants cost
+# about as much again as the query (0.55 against 0.35 CPU ms a request).
 _U, _G, _O = User.__table__, RoleGrant.__table__, Org.__table__
 _UNREAD = (select(func.count()).select_from(Notification)
            .where(Notification.user_id == _U.c.id, Notification.read_at.is_(None)).scalar_subquery())
@@ -21,37 +22,29 @@ _UNREAD = (select(func.count()).select_from(Notification)
 # statement, not in one of its own (on PostgreSQL every statement is a round trip). See freshness.py.
 _C = ChangeCounter.__table__
 _COUNTERS = select(func.aggregate_strings(_C.c.name + ":" + cast(_C.c.n, String), ",")).scalar_subquery()
-_PERSON = (select(*_U.c, _UNREAD.label("unread"), _COUNTERS.label("counters"), *[c.label(f"g_{c.key}") for c in _G.c],
-                  *[c.label(f"o_{c.key}") for c in _O.c])
-           .select_from(_U.outerjoin(_G, _G.c.user_id == _U.c.id).outerjoin(_O, _O.c.id == _G.c.org_id))
-           .where(_U.c.id == bindparam("user_id")).order_by(_G.c.id))
 
 
-def _attach(cls, row, prefix: str = ""):
-    """The object of this row as if the ORM had loaded it: persistent in the session, its columns committed
-    (a later change is flushed as an UPDATE), and not through its constructor (no validators run). One the
-    session already holds (the person is loaded when first asked for, maybe after the page's own reads) is
-    kept as it is."""
-    found = db.session.identity_map.get(cls.__mapper__.identity_key_from_primary_key((row[prefix + "id"],)))
-    if found is not None:
-        return found
-    obj = cls.__mapper__.class_manager.new_instance()
-    obj.__dict__.update({c.key: row[prefix + c.key] for c in cls.__table__.c})
-    make_transient_to_detached(obj)
-    db.session.add(obj)
-    return obj
+def _person_statement(*extra):
+    return (select(*_U.c, _UNREAD.label("unread"), *extra, *[c.label(f"g_{c.key}") for c in _G.c],
+                   *[c.label(f"o_{c.key}") for c in _O.c])
+            .select_from(_U.outerjoin(_G, _G.c.user_id == _U.c.id).outerjoin(_O, _O.c.id == _G.c.org_id))
+            .where(_U.c.id == bindparam("user_id")).order_by(_G.c.id))
+
+
+_PERSON = _person_statement(_COUNTERS.label("counters"))
+_PERSON_WRITING = _person_statement()  # a write never uses the counters: no aggregate to compute
 
 
 def _person(rows) -> tuple[User, int]:
     first = rows[0]
-    user = _attach(User, first)
+    user = attach_loaded(User, first)
     if "grants" in user.__dict__:
         return user, first["unread"]
     grants = []
     for row in rows:
         if row["g_id"] is not None:
-            grant = _attach(RoleGrant, row, "g_")
-            set_committed_value(grant, "org", _attach(Org, row, "o_") if row["o_id"] is not None else None)
+            grant = attach_loaded(RoleGrant, row, "g_")
+            set_committed_value(grant, "org", attach_loaded(Org, row, "o_") if row["o_id"] is not None else None)
             set_committed_value(grant, "user", user)
             grants.append(grant)
     set_committed_value(user, "grants", grants)
@@ -59,7 +52,7 @@ def _person(rows) -> tuple[User, int]:
 
 
 def init_login(app: Flask) -> None:
-    # _attach fills objects without a query, so the mappers must be configured before the first request: a
+    # attach_loaded fills objects without a query, so the mappers must be configured before the first request: a
     # fresh worker whose first request carried a session cookie had no query yet to configure them.
     configure_mappers()
     login.login_view = "auth.login"
@@ -72,12 +65,14 @@ def init_login(app: Flask) -> None:
         user_id, _, token = key.partition(":")
         if not user_id.isdigit():
             return None
-        rows = db.session.connection().execute(_PERSON, {"user_id": int(user_id)}).mappings().all()
+        reading = request.method in ("GET", "HEAD")  # a write's own changes would move the counters after this read
+        rows = db.session.connection().execute(_PERSON if reading else _PERSON_WRITING,
+                                               {"user_id": int(user_id)}).mappings().all()
         # A rotated token (logout elsewhere, deactivation) ends every copy of the old cookie.
         if not rows or not token or token != rows[0]["session_token"] or not rows[0]["active"]:
             return None
         user, g.unread_count = _person(rows)
-        if request.method in ("GET", "HEAD"):  # a write's own changes would move them after this read
+        if reading:
             g.counters = counters_from(rows[0]["counters"])
         return user
 

@@ -13,7 +13,7 @@ import sqlite3
 import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from .extensions import db
 
@@ -116,3 +116,18 @@ def init_write_requests(app) -> None:
         view = app.view_functions.get(request.endpoint)
         if not getattr(view, "write_lock_later", False):
             begin_write()
+
+
+def attach_loaded(cls, row, prefix: str = ""):
+    """The object of this row (a mapping of every column, keys maybe prefixed) as if the ORM had loaded it:
+    persistent in the session, its columns committed (a later change is flushed as an UPDATE), and not
+    through its constructor (no validators run). One the session already holds (the person is loaded when
+    first asked for, maybe after the page's own reads) is kept as it is."""
+    found = db.session.identity_map.get(cls.__mapper__.identity_key_from_primary_key((row[prefix + "id"],)))
+    if found is not None:
+        return found
+    obj = cls.__mapper__.class_manager.new_instance()
+    obj.__dict__.update({c.key: row[prefix + c.key] for c in cls.__table__.c})
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+    return obj

@@ -1,6 +1,6 @@
 """What every request and response goes through: headers (CSP, framing, sniffing, caching, Vary),
 the refusal of control characters in input, and ids in URLs no bigger than the database's integers."""
-from flask import Flask, request
+from flask import Flask, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
@@ -42,6 +42,13 @@ def _has_control_characters() -> bool:
              for key, value in request.form.items(multi=True))
 
 
+def _checked_csrf_token() -> str | None:
+    """The token this request carried, where flask_wtf looks for it (the form field, else its headers)."""
+    config = current_app.config
+    return request.form.get(config["WTF_CSRF_FIELD_NAME"]) or next(
+        (token for name in config["WTF_CSRF_HEADERS"] if (token := request.headers.get(name))), None)
+
+
 def init_security(app: Flask) -> None:
     """Call before the blueprints are registered: their routes take the bounded `int` converter."""
     app.url_map.converters["int"] = IdConverter
@@ -53,6 +60,16 @@ def init_security(app: Flask) -> None:
         if _has_control_characters():
             return error_response(400, _("The text holds invisible control characters (often copied from "
                                          "elsewhere). Remove them and try again."))
+
+    @app.before_request
+    def answer_with_the_checked_token():
+        # Registered after CSRFProtect's check. The forms of a POST's answer (an htmx panel) carry the token
+        # the POST was checked with instead of a newly signed one: both sign the session's one secret and
+        # tokens do not expire (WTF_CSRF_TIME_LIMIT = None), so they are the same credential, and signing
+        # was a few per cent of a signup. Nothing here rotates that secret within a request.
+        name = app.config["WTF_CSRF_FIELD_NAME"]
+        if g.get("csrf_valid") and name not in g and (token := _checked_csrf_token()):
+            setattr(g, name, token)
 
     @app.after_request
     def set_headers(response):

@@ -23,7 +23,7 @@ PINNED = {
     "activity list, signed in": 4,  # the version comes with the person (auth_setup._PERSON) on a signed-in GET
     "activity detail": 2,  # kept: the person (unread count, roles, counters: the version), then the activity with
                            # its sessions, units and grid name and my latest signup (one statement)
-    "signup POST (htmx)": 5,  # person; under the lock: activity, live signup, UPDATE … RETURNING the counts, INSERT
+    "signup POST (htmx)": 4,  # person; under the lock: the activity with any live signup of theirs, UPDATE … RETURNING the counts, INSERT
     "posts": 4,
     "my hours": 4,
     "roster": 4,  # the people as plain columns, without their role grants; +1: the Review tab's count badge (kept

@@ -28,9 +28,10 @@ def visible_activity(activity_id: int) -> Activity:
 
 
 def locked_visible_activity(activity_id: int) -> Activity:
-    """The same, read once under the write lock that the signup or cancellation which follows takes."""
+    """The same, read once under the write lock that the signup or cancellation which follows takes, with the
+    person's live signup on it (which that service asks for next)."""
     try:
-        return _visible(signups.lock_activity(activity_id))
+        return _visible(signups.lock_activity(activity_id, current_user.id if current_user.is_authenticated else None))
     except NoResultFound:
         abort(404)
 

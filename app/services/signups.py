@@ -6,11 +6,11 @@ conditional UPDATE on the activity's own counter, and the schema's CHECK is the 
 """
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
 
-from ..database import begin_write, locked_rows
+from ..database import attach_loaded, begin_write, locked_rows
 from ..extensions import db
 from ..models import Activity, Signup, User
 from ..models.base import utcnow
@@ -20,65 +20,104 @@ from .notifications import notify
 
 
 # The statements of a signup, built once: they run inside the write lock, where building them per call
-# cost more than running them.
+# cost more than running them. The counter updates and the new signup's INSERT are Core statements on the
+# tables: the ORM's machinery for them cost more than the statements themselves.
+_A, _S = Activity.__table__, Signup.__table__
 _LOCKED_ACTIVITY = (select(Activity).where(Activity.id == bindparam("activity_id")).with_for_update(of=Activity)
                     .execution_options(populate_existing=True))
+# The same with the person's live signup on it, if any (an outer join: the lock stays on the activity's row).
+_LOCKED_ACTIVITY_AND_LIVE = (
+    select(Activity, Signup)
+    .outerjoin(Signup, (Signup.activity_id == Activity.id) & (Signup.user_id == bindparam("user_id"))
+               & (Signup.status != "cancelled"))
+    .where(Activity.id == bindparam("activity_id")).with_for_update(of=Activity)
+    .execution_options(populate_existing=True))
 _LIVE_SIGNUP = select(Signup).where(Signup.activity_id == bindparam("activity_id"),
                                     Signup.user_id == bindparam("user_id"), Signup.status != "cancelled")
 # What a counter update leaves behind is read back in the same statement and put on the locked activity,
 # so nothing reads the activity again afterwards.
-_COUNTERS = (Activity.confirmed_count, Activity.waitlisted_count, Activity.extra_count, Activity.applied_count,
-             Activity.updated_at)
-_TAKE_SEAT = (update(Activity)
-              .where(Activity.id == bindparam("activity_id"),
-                     (Activity.capacity.is_(None)) | (Activity.confirmed_count < Activity.capacity))
-              .values(confirmed_count=Activity.confirmed_count + 1)
-              .returning(*_COUNTERS)
-              .execution_options(synchronize_session=False))
-_ADJUST = (update(Activity)
-           .where(Activity.id == bindparam("activity_id"))
-           .values(confirmed_count=Activity.confirmed_count + bindparam("confirmed"),
-                   waitlisted_count=Activity.waitlisted_count + bindparam("waitlisted"),
-                   extra_count=Activity.extra_count + bindparam("extra"),
-                   applied_count=Activity.applied_count + bindparam("applied"))
-           .returning(*_COUNTERS)
-           .execution_options(synchronize_session=False))
+_COUNTERS = (_A.c.confirmed_count, _A.c.waitlisted_count, _A.c.extra_count, _A.c.applied_count, _A.c.updated_at)
+_TAKE_SEAT = (update(_A)
+              .where(_A.c.id == bindparam("activity_id"),
+                     (_A.c.capacity.is_(None)) | (_A.c.confirmed_count < _A.c.capacity))
+              .values(confirmed_count=_A.c.confirmed_count + 1)
+              .returning(*_COUNTERS))
+_ADJUST = (update(_A)
+           .where(_A.c.id == bindparam("activity_id"))
+           .values(confirmed_count=_A.c.confirmed_count + bindparam("confirmed"),
+                   waitlisted_count=_A.c.waitlisted_count + bindparam("waitlisted"),
+                   extra_count=_A.c.extra_count + bindparam("extra"),
+                   applied_count=_A.c.applied_count + bindparam("applied"))
+           .returning(*_COUNTERS))
+_INSERT_SIGNUP = insert(_S).returning(_S.c.id)
+_UNKNOWN = object()
 
 
-def lock_activity(activity_id: int) -> Activity:
+def lock_activity(activity_id: int, person_id: int | None = None) -> Activity:
     """Open a write transaction and load the activity locked against other writers (once per transaction:
-    the counters it holds are kept current by the updates below)."""
+    the counters it holds are kept current by the updates below). With `person_id`, that person's live
+    signup is read in the same statement, for the `live_signup` that follows."""
     begin_write()
     if (Activity, activity_id) in locked_rows() and (activity := db.session.identity_map.get(
             db.session.identity_key(Activity, activity_id))):
         return activity
-    activity = db.session.execute(_LOCKED_ACTIVITY, {"activity_id": activity_id}).scalar_one()
+    if person_id is None:
+        activity = db.session.execute(_LOCKED_ACTIVITY, {"activity_id": activity_id}).scalar_one()
+    else:
+        activity, live = db.session.execute(_LOCKED_ACTIVITY_AND_LIVE,
+                                            {"activity_id": activity_id, "user_id": person_id}).one()
+        _live_read().update({(activity_id, person_id): live})
     locked_rows().add((Activity, activity_id))
     return activity
 
 
+def _live_read() -> dict:
+    """Live signups read with the lock in this transaction, each used once (the write that follows may change it)."""
+    return db.session().info.setdefault("live_signups", {})
+
+
 def live_signup(activity_id: int, user_id: int) -> Signup | None:
+    if (known := _live_read().pop((activity_id, user_id), _UNKNOWN)) is not _UNKNOWN:
+        return known
     return db.session.scalar(_LIVE_SIGNUP, {"activity_id": activity_id, "user_id": user_id})
 
 
-def _keep_counters(activity: Activity, row) -> None:
-    """Put the counters an update returned on the activity, as loaded (not as a change to flush)."""
-    for column, value in zip(_COUNTERS, row):
-        set_committed_value(activity, column.key, value)
+def _counters(statement, params: dict, activity: Activity) -> bool:
+    """Run a counter update and put the counters it returned on the activity, as loaded (not as a change to
+    flush); False when it changed no row. Pending changes are flushed first, as the ORM's autoflush would:
+    a raised capacity must reach the row before the seats it makes room for."""
+    db.session.flush()
+    row = db.session.connection().execute(statement, params).first()
+    if row is not None:
+        for column, value in zip(_COUNTERS, row):
+            set_committed_value(activity, column.key, value)
+    return row is not None
 
 
 def _take_seat(activity: Activity) -> bool:
     """Take one confirmed seat if one is free, in one statement; False when full."""
-    row = db.session.execute(_TAKE_SEAT, {"activity_id": activity.id}).first()
-    if row is not None:
-        _keep_counters(activity, row)
-    return row is not None
+    return _counters(_TAKE_SEAT, {"activity_id": activity.id}, activity)
 
 
 def _adjust(activity: Activity, confirmed: int = 0, waitlisted: int = 0, extra: int = 0, applied: int = 0) -> None:
-    row = db.session.execute(_ADJUST, {"activity_id": activity.id, "confirmed": confirmed, "waitlisted": waitlisted,
-                                       "extra": extra, "applied": applied}).one()
-    _keep_counters(activity, row)
+    _counters(_ADJUST, {"activity_id": activity.id, "confirmed": confirmed, "waitlisted": waitlisted, "extra": extra,
+                        "applied": applied}, activity)
+
+
+def _add_signup(activity: Activity, user: User, status: str, now: datetime) -> Signup:
+    """INSERT the signup and attach it as loaded; a second live one for the person is the unique index's
+    IntegrityError (a double tap that got past the lock)."""
+    values = {"activity_id": activity.id, "status": status, "attendance": "unknown",
+              "created_at": now, "confirmed_at": now if status == "confirmed" else None, "cancelled_at": None,
+              "walk_in": False, "reminded_at": None, "coming": None, "draw_position": None}
+    db.session.flush()  # the person may be new in this transaction (joining on the spot)
+    values["user_id"] = user.id
+    _live_read().pop((activity.id, user.id), None)
+    try:
+        values["id"] = db.session.connection().execute(_INSERT_SIGNUP, values).scalar_one()
+    except IntegrityError as exc:
+        raise (AlreadyApplied() if activity.by_application else AlreadySignedUp()) from exc
+    return attach_loaded(Signup, values)
 
 
 def sign_up(user: User, activity_id: int) -> Signup:
@@ -95,18 +134,11 @@ def sign_up(user: User, activity_id: int) -> Signup:
     now = utcnow()
     if activity.by_application:
         _adjust(activity, applied=1)
-        signup = Signup(activity_id=activity.id, user_id=user.id, status="applied", created_at=now)
-    elif not activity.is_full and _take_seat(activity):  # the locked row says whether a seat is free
-        signup = Signup(activity_id=activity.id, user_id=user.id, status="confirmed", created_at=now, confirmed_at=now)
-    else:
-        _adjust(activity, waitlisted=1)
-        signup = Signup(activity_id=activity.id, user_id=user.id, status="waitlisted", created_at=now)
-    db.session.add(signup)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:  # the partial unique index: a double tap that got past the lock
-        raise (AlreadyApplied() if activity.by_application else AlreadySignedUp()) from exc
-    return signup
+        return _add_signup(activity, user, "applied", now)
+    if not activity.is_full and _take_seat(activity):  # the locked row says whether a seat is free
+        return _add_signup(activity, user, "confirmed", now)
+    _adjust(activity, waitlisted=1)
+    return _add_signup(activity, user, "waitlisted", now)
 
 
 def join_activity(name: str, phone: str, password: str, code: str, activity_id: int) -> tuple[User, bool, Signup]:
