@@ -181,6 +181,8 @@ def test_a_signup_writes_in_a_transaction_that_holds_only_its_writes(client, hx,
     read, write, after = " ".join(seen).split("COMMIT")[:3] if seen.count("COMMIT") >= 2 else (None, None, None)
     assert read is not None, seen
     assert "FROM users" in read and "activities" not in read
+    assert "change_counters" not in read, "a write leaves out the counters only pages use"
+    assert write.count("SELECT") == 1 and "LEFT OUTER JOIN signups" in write, "the live signup comes with the lock"
     assert "FROM users" not in write and "notifications" not in write
     assert write.count("FROM activities") == 1 and write.count("UPDATE activities") == 1
     assert write.count("INSERT INTO signups") == 1
