@@ -123,11 +123,12 @@ def attach_loaded(cls, row, prefix: str = ""):
     persistent in the session, its columns committed (a later change is flushed as an UPDATE), and not
     through its constructor (no validators run). One the session already holds (the person is loaded when
     first asked for, maybe after the page's own reads) is kept as it is."""
-    found = db.session.identity_map.get(cls.__mapper__.identity_key_from_primary_key((row[prefix + "id"],)))
+    session = db.session()
+    found = session.identity_map.get(cls.__mapper__.identity_key_from_primary_key((row[prefix + "id"],)))
     if found is not None:
         return found
     obj = cls.__mapper__.class_manager.new_instance()
     obj.__dict__.update({c.key: row[prefix + c.key] for c in cls.__table__.c})
     make_transient_to_detached(obj)
-    db.session.add(obj)
+    session.add(obj)
     return obj

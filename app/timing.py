@@ -4,9 +4,10 @@ The database time is counted around each statement's execute (fetching the rows 
 in it); the render time includes whatever the templates load lazily, which the database time
 counts too. Browsers show these in their network panel, and `make bench` reads them.
 """
+from contextvars import ContextVar
 from time import perf_counter
 
-from flask import Flask, before_render_template, g, has_request_context, request_started, template_rendered
+from flask import Flask, before_render_template, request_started, request_tearing_down, template_rendered
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -31,8 +32,11 @@ class RequestTiming:
                 f"render;dur={self.render * 1000:.1f}, total;dur={total * 1000:.1f}")
 
 
-def _current() -> RequestTiming | None:
-    return g.get("_timing") if has_request_context() else None
+# The request's timing, in a context variable of its own: asked for at every statement and template, where
+# Flask's `g` behind its request check cost a dozen proxy lookups a request. Set when a request starts and
+# cleared when it is torn down, so statements outside a request (the CLI, a worker) count nowhere.
+_timing: ContextVar[RequestTiming | None] = ContextVar("request_timing", default=None)
+_current = _timing.get
 
 
 def _before_cursor_execute(conn, _cursor, _statement, _parameters, _context, _executemany):
@@ -49,7 +53,11 @@ def _after_cursor_execute(conn, _cursor, statement, _parameters, _context, _exec
 
 
 def _start_request(_app, **_extra):
-    g._timing = RequestTiming()
+    _timing.set(RequestTiming())
+
+
+def _end_request(_app, **_extra):
+    _timing.set(None)
 
 
 def _start_render(_app, **_extra):
@@ -72,11 +80,12 @@ def init_timing(app: Flask) -> None:
         event.listen(Engine, "before_cursor_execute", _before_cursor_execute)
         event.listen(Engine, "after_cursor_execute", _after_cursor_execute)
     request_started.connect(_start_request, app)
+    request_tearing_down.connect(_end_request, app)
     before_render_template.connect(_start_render, app)
     template_rendered.connect(_end_render, app)
 
     @app.after_request
     def add_server_timing(response):
-        if (timing := g.get("_timing")) is not None:
+        if (timing := _current()) is not None:
             response.headers["Server-Timing"] = timing.header()
         return response

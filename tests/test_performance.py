@@ -340,6 +340,14 @@ def test_every_response_says_where_the_time_went(client, world, make_activity):
     assert 'desc="4 queries"' in timing
 
 
+def test_the_timing_ends_with_its_request(client, world, make_activity):
+    from app.timing import _current
+
+    make_activity(world["community"])
+    assert client.get("/activities").status_code == 200
+    assert _current() is None, "statements after the request (a CLI command, a worker) count towards no request"
+
+
 
 def _cases(app, community, reporter, n):
     """n cases in a grid of the community, each with a timeline row."""
