@@ -25,7 +25,8 @@ from .notifications import notify
 _A, _S = Activity.__table__, Signup.__table__
 _LOCKED_ACTIVITY = (select(Activity).where(Activity.id == bindparam("activity_id")).with_for_update(of=Activity)
                     .execution_options(populate_existing=True))
-# The same with the person's live signup on it, if any (an outer join: the lock stays on the activity's row).
+# The same with the person's live signup on it, if any (an outer join: the lock stays on the activity's row);
+# SQLite only, see lock_activity.
 _LOCKED_ACTIVITY_AND_LIVE = (
     select(Activity, Signup)
     .outerjoin(Signup, (Signup.activity_id == Activity.id) & (Signup.user_id == bindparam("user_id"))
@@ -55,13 +56,17 @@ _UNKNOWN = object()
 
 def lock_activity(activity_id: int, person_id: int | None = None) -> Activity:
     """Open a write transaction and load the activity locked against other writers (once per transaction:
-    the counters it holds are kept current by the updates below). With `person_id`, that person's live
-    signup is read in the same statement, for the `live_signup` that follows."""
+    the counters it holds are kept current by the updates below). With `person_id`, on SQLite, that person's
+    live signup is read in the same statement, for the `live_signup` that follows."""
     begin_write()
     if (Activity, activity_id) in locked_rows() and (activity := db.session.identity_map.get(
             db.session.identity_key(Activity, activity_id))):
         return activity
-    if person_id is None:
+    if person_id is None or db.session.get_bind().dialect.name != "sqlite":
+        # On PostgreSQL a statement that waited for the row lock reads the locked row again, but a row it joins
+        # stays as it was before the wait: the person's signup, just promoted by the writer it waited for, would
+        # look still waiting. There the live signup is read by a statement of its own, after the lock. SQLite
+        # takes its write lock before anything is read, so there the joined signup is as current as the row.
         activity = db.session.execute(_LOCKED_ACTIVITY, {"activity_id": activity_id}).scalar_one()
     else:
         activity, live = db.session.execute(_LOCKED_ACTIVITY_AND_LIVE,
