@@ -6,10 +6,13 @@ from flask import Response, redirect, request
 
 def wants_fragment() -> bool:
     """An htmx request that targets part of the page (not a boost, not a history restore)."""
+    # Read from the WSGI environ, where the headers are (HX-Request → HTTP_HX_REQUEST): asked several times a
+    # request, and each header missing from `request.headers` is a KeyError raised and caught inside it.
+    environ = request.environ
     return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-Request-Type") == "partial"
-        and request.headers.get("HX-History-Restore-Request") != "true"
+        environ.get("HTTP_HX_REQUEST") == "true"
+        and environ.get("HTTP_HX_REQUEST_TYPE") == "partial"
+        and environ.get("HTTP_HX_HISTORY_RESTORE_REQUEST") != "true"
     )
 
 

@@ -21,6 +21,10 @@ CSP = "; ".join([
     "frame-ancestors 'none'",
 ])
 
+# Sent on every response unless the view set its own.
+DEFAULT_HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+                   ("Referrer-Policy", "same-origin"))
+
 # The request headers a page's answer depends on (app/htmx.py): caches must keep the answers apart.
 VARY = ("HX-Request", "HX-Request-Type", "HX-History-Restore-Request")
 
@@ -74,11 +78,14 @@ def init_security(app: Flask) -> None:
     @app.after_request
     def set_headers(response):
         h = response.headers
-        h.setdefault("Content-Security-Policy", CSP)
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Referrer-Policy", "same-origin")
+        # Each header a view did not set itself (a view may have its own CSP); looked up once, not by
+        # setdefault, for which every header not there yet is a KeyError raised and caught.
+        present = {key.lower() for key in h.keys()}
+        for key, value in DEFAULT_HEADERS:
+            if key.lower() not in present:
+                h.add(key, value)
         response.vary.update(VARY)
-        if not request.path.startswith("/static/") and current_user and current_user.is_authenticated:
+        if not request.path.startswith("/static/") and (user := current_user._get_current_object()) is not None \
+                and user.is_authenticated:
             h["Cache-Control"] = "no-store"
         return response
