@@ -28,10 +28,11 @@ def visible_activity(activity_id: int) -> Activity:
 
 
 def locked_visible_activity(activity_id: int) -> Activity:
-    """The same, read once under the write lock that the signup or cancellation which follows takes, with the
-    person's live signup on it (which that service asks for next)."""
+    """The same, read once under the write lock that the signup or cancellation which follows takes; on SQLite
+    with the person's live signup on it, which that service asks for next (signups.lock_activity)."""
+    person_id = current_user.id if current_user.is_authenticated else None
     try:
-        return _visible(signups.lock_activity(activity_id, current_user.id if current_user.is_authenticated else None))
+        return _visible(signups.lock_activity(activity_id, person_id))
     except NoResultFound:
         abort(404)
 
