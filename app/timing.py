@@ -52,6 +52,12 @@ def _after_cursor_execute(conn, _cursor, statement, _parameters, _context, _exec
         timing.queries += not statement.startswith(TRANSACTION_CONTROL)
 
 
+def count_transaction_control(started: float) -> None:
+    """Count the time since `started` as the database's, for a BEGIN sent to the driver directly."""
+    if (timing := _current()) is not None:
+        timing.db += perf_counter() - started
+
+
 def _start_request(_app, **_extra):
     _timing.set(RequestTiming())
 

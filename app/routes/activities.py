@@ -1,4 +1,6 @@
 """Activities for everyone: the list, the detail, signing up and cancelling, the calendar file."""
+from functools import cache
+
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
@@ -215,13 +217,15 @@ def _signup_panel(activity_id: int):
 def _run(action, activity_id: int, done):
     """Sign up or cancel in one short write transaction: the activity is read once, under the lock the service
     works in, and the answer comes from what the write left in memory (the activity's counters as the updates
-    returned them, the signup and its place on the waitlist): nothing is read again after the commit."""
+    returned them, the signup). Only a place on the waitlist is counted, once, after the commit: every moment
+    the write lock is held, SQLite's other writers wait (BENCHMARKS.md, "The signup's write lock")."""
     db.session().expire_on_commit = False  # this request's session only: the next request gets a new one
-    activity = locked_visible_activity(activity_id)
-    return perform(lambda: _with_position(action(current_user, activity_id)), done,
-                   url_for(".show", activity_id=activity_id),
-                   fragment=lambda outcome: _part("activities/_signup_panel.html", oob_flash=True,
-                                                  **_panel(activity, *(outcome or ()))))
+    back, placed, person = url_for(".show", activity_id=activity_id), cache(_with_position), current_user._get_current_object()
+    done_with_place = (lambda signup: done(placed(signup))) if callable(done) else done
+    activity = locked_visible_activity(activity_id)  # the lock is held from here to the commit: nothing else in it
+    return perform(lambda: action(person, activity_id), done_with_place, back,
+                   fragment=lambda signup: _part("activities/_signup_panel.html", oob_flash=True,
+                                                 **_panel(activity, *(placed(signup) if signup else ()))))
 
 
 def _with_position(signup: Signup) -> tuple[Signup, int | None]:

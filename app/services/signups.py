@@ -25,14 +25,13 @@ from .notifications import notify
 _A, _S = Activity.__table__, Signup.__table__
 _LOCKED_ACTIVITY = (select(Activity).where(Activity.id == bindparam("activity_id")).with_for_update(of=Activity)
                     .execution_options(populate_existing=True))
-# The same with the person's live signup on it, if any (an outer join: the lock stays on the activity's row);
-# SQLite only, see lock_activity.
+# The same with the person's live signup on it, if any, as plain rows (SQLite only, see lock_activity): the
+# objects are attached from them, which keeps the ORM's loading out of the time the write lock is held.
 _LOCKED_ACTIVITY_AND_LIVE = (
-    select(Activity, Signup)
-    .outerjoin(Signup, (Signup.activity_id == Activity.id) & (Signup.user_id == bindparam("user_id"))
-               & (Signup.status != "cancelled"))
-    .where(Activity.id == bindparam("activity_id")).with_for_update(of=Activity)
-    .execution_options(populate_existing=True))
+    select(*_A.c, *[c.label(f"s_{c.key}") for c in _S.c])
+    .select_from(_A.outerjoin(_S, (_S.c.activity_id == _A.c.id) & (_S.c.user_id == bindparam("user_id"))
+                              & (_S.c.status != "cancelled")))
+    .where(_A.c.id == bindparam("activity_id")))
 _LIVE_SIGNUP = select(Signup).where(Signup.activity_id == bindparam("activity_id"),
                                     Signup.user_id == bindparam("user_id"), Signup.status != "cancelled")
 # What a counter update leaves behind is read back in the same statement and put on the locked activity,
@@ -69,8 +68,10 @@ def lock_activity(activity_id: int, person_id: int | None = None) -> Activity:
         # takes its write lock before anything is read, so there the joined signup is as current as the row.
         activity = db.session.execute(_LOCKED_ACTIVITY, {"activity_id": activity_id}).scalar_one()
     else:
-        activity, live = db.session.execute(_LOCKED_ACTIVITY_AND_LIVE,
-                                            {"activity_id": activity_id, "user_id": person_id}).one()
+        row = db.session.connection().execute(_LOCKED_ACTIVITY_AND_LIVE,
+                                              {"activity_id": activity_id, "user_id": person_id}).mappings().one()
+        activity = attach_loaded(Activity, row, refresh=True)
+        live = attach_loaded(Signup, row, "s_", refresh=True) if row["s_id"] is not None else None
         _live_read().update({(activity_id, person_id): live})
     locked_rows().add((Activity, activity_id))
     return activity

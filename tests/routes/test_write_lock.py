@@ -21,10 +21,10 @@ HX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 
 
 @contextmanager
-def lock_held(uri: str, activity_id: int | None = None):
+def lock_held(uri: str, activity_id: int | None = None, release_after: float = 60):
     """Another writer in the middle of its transaction: SQLite's one write lock, or on PostgreSQL the
-    row lock a signup needs. Released after a minute whatever happens, so a request that would wait
-    forever ends (and the test fails) instead of hanging."""
+    row lock a signup needs. Released after `release_after` seconds (a minute: whatever happens, so a
+    request that would wait forever ends, and the test fails, instead of hanging)."""
     if uri.startswith("sqlite"):
         conn = sqlite3.connect(uri.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False)
         conn.execute("BEGIN IMMEDIATE")
@@ -35,7 +35,7 @@ def lock_held(uri: str, activity_id: int | None = None):
         conn.begin()
         conn.execute(text("SELECT id FROM activities WHERE id = :id FOR UPDATE"), {"id": activity_id})
         release = conn.rollback
-    timer = threading.Timer(60, release)
+    timer = threading.Timer(release_after, release)
     timer.start()
     try:
         yield
@@ -252,6 +252,19 @@ def _fulfil_wish(app, client, make_user, login, community):
     login(member)
     return client.post(f"/wishes/{wish_id}/fulfil", content_type="multipart/form-data", data={
         "note": "送去了", "hours": "1", "photo": [(io.BytesIO(photo()), "a.jpg")]})
+
+
+def test_the_wait_for_the_write_lock_is_the_databases_time(client, make_user, make_activity, community, login,
+                                                          db_uri):
+    """Server-Timing's db time holds the wait for the lock (on SQLite a BEGIN IMMEDIATE, sent to the driver
+    directly): the wait, not the app, is what a slow signup in a burst spent its time on."""
+    login(make_user())
+    activity = make_activity(community["community"])
+    with lock_held(db_uri, activity.id, release_after=0.4):
+        response = client.post(f"/activities/{activity.id}/signup", headers=HX)
+    assert response.status_code == 200
+    db_ms = float(re.search(r"db;dur=([0-9.]+)", response.headers["Server-Timing"]).group(1))
+    assert db_ms >= 300, response.headers["Server-Timing"]
 
 
 @pytest.mark.parametrize("action", [_report_case, _fulfil_wish])
