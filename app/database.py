@@ -81,16 +81,24 @@ def begin_write() -> None:
     """Make sure the session is in a write transaction that excludes other writers.
 
     Call it first in a service that decides on what it reads (seats, slots). A read transaction
-    (the login loader's) is ended first; whatever was loaded expires and reloads inside the new
-    transaction, unless the view turned `expire_on_commit` off for its request (then what it decides
-    on must be read again under the lock, as signups.lock_activity does). Inside a write transaction
-    already, services simply go on in it.
+    (the login loader's) is ended first on SQLite, and on PostgreSQL goes on as the write transaction;
+    either way whatever was loaded expires and reloads inside it, unless the view turned `expire_on_commit`
+    off for its request (then what it decides on must be read again under the lock, as
+    signups.lock_activity does). Inside a write transaction already, services simply go on in it.
     """
     session = db.session()
     if session.info.get("write_transaction") and session.in_transaction():
         return
     if session.new or session.dirty or session.deleted or session.info.get("flushed"):
         raise RuntimeError("begin_write() after changes in a read transaction would lose them")
+    if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        # Under READ COMMITTED each statement reads what was committed when it began, and a write excludes
+        # others by the row locks its own statements take: the read transaction can go on as the write one,
+        # without a COMMIT's round trip. What was loaded expires as that commit would have expired it.
+        if session.expire_on_commit:
+            session.expire_all()
+        session.info["write_transaction"] = True
+        return
     if session.in_transaction():
         # It wrote nothing: committing ends it like a rollback, and expires only what expire_on_commit says.
         session.commit()

@@ -217,13 +217,22 @@ def _signup_panel(activity_id: int):
 def _run(action, activity_id: int, done):
     """Sign up or cancel in one short write transaction: the activity is read once, under the lock the service
     works in, and the answer comes from what the write left in memory (the activity's counters as the updates
-    returned them, the signup). Only a place on the waitlist is counted, once, after the commit: every moment
-    the write lock is held, SQLite's other writers wait (BENCHMARKS.md, "The signup's write lock")."""
+    returned them, the signup). A place on the waitlist is counted once, on SQLite after the commit (every moment
+    its write lock is held, every other writer waits: BENCHMARKS.md, "The signup's write lock"); and what the
+    answer needs is made before the lock is taken."""
     db.session().expire_on_commit = False  # this request's session only: the next request gets a new one
     back, placed, person = url_for(".show", activity_id=activity_id), cache(_with_position), current_user._get_current_object()
+    in_the_write = signups.place_counted_in_the_write()
+
+    def write() -> Signup:
+        signup = action(person, activity_id)
+        if in_the_write:
+            placed(signup)
+        return signup
+
     done_with_place = (lambda signup: done(placed(signup))) if callable(done) else done
-    activity = locked_visible_activity(activity_id)  # the lock is held from here to the commit: nothing else in it
-    return perform(lambda: action(person, activity_id), done_with_place, back,
+    activity = locked_visible_activity(activity_id)  # the lock is held from here to the commit
+    return perform(write, done_with_place, back,
                    fragment=lambda signup: _part("activities/_signup_panel.html", oob_flash=True,
                                                  **_panel(activity, *(placed(signup) if signup else ()))))
 

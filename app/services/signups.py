@@ -236,6 +236,14 @@ _AHEAD_IN_ARRIVAL = _waiting_ahead((Signup.created_at < bindparam("created_at"))
                                    | ((Signup.created_at == bindparam("created_at")) & (Signup.id < bindparam("id"))))
 
 
+def place_counted_in_the_write() -> bool:
+    """Whether a new signup's place on the waitlist is best counted in its write transaction. On PostgreSQL it is:
+    the lock is the activity's row, which only signups to the same activity wait for, and a count after the commit
+    would take a connection from the pool again (pinged: a round trip). SQLite's write lock excludes every other
+    writer, so there it is counted after the commit."""
+    return db.session.get_bind().dialect.name != "sqlite"
+
+
 def waitlist_position(signup: Signup) -> int | None:
     """1 for the first person waiting."""
     if signup.status != "waitlisted":
