@@ -2,6 +2,7 @@
 import logging
 import os
 import secrets
+from functools import cached_property
 from pathlib import Path
 
 from flask import Flask
@@ -12,9 +13,25 @@ from .config import Defaults, database_url
 from .extensions import babel, csrf, db, locale_selector, login, migrate
 
 
+class Hongxin(Flask):
+    """Flask, asking once per handler whether it must be run as a coroutine."""
+
+    def ensure_sync(self, func):
+        # Flask asks it of every view and handler on every request (inspect's code flags: some twenty a request, 2 %
+        # of a kept page's instructions). The handlers are the same objects request after request, so the answer is
+        # kept: an async one is still wrapped, once.
+        if (known := self._synchronous.get(func)) is None:
+            known = self._synchronous[func] = super().ensure_sync(func)
+        return known
+
+    @cached_property
+    def _synchronous(self) -> dict:
+        return {}
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, CLI, error pages."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Hongxin(__name__, instance_relative_config=True)
     app.config.from_object(Defaults)
     app.config.from_prefixed_env()
     if test_config:

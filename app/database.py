@@ -12,8 +12,10 @@ import sqlite3
 from time import perf_counter
 
 import psycopg
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -44,6 +46,38 @@ def _sqlite_on_connect(dbapi_conn, _record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+# On PostgreSQL a GET or HEAD reads without a transaction (autocommit). psycopg sends BEGIN as a command of its
+# own and the session ends with ROLLBACK: two round trips of a kept page's four or five. Under READ COMMITTED each
+# statement reads what was committed when it began, in a transaction or not, so the reads lose nothing. A GET
+# that writes calls begin_write() first, which gives it a transaction; a write without one is refused (below).
+READING = "hongxin_reading"
+
+
+@event.listens_for(Pool, "checkout")
+def _postgresql_reads_without_a_transaction(dbapi_conn, record, _proxy):
+    if isinstance(dbapi_conn, psycopg.Connection) and has_request_context() and request.method in ("GET", "HEAD"):
+        dbapi_conn.autocommit = True
+        record.info[READING] = True
+
+
+@event.listens_for(Pool, "checkin")
+def _postgresql_back_in_transactions(dbapi_conn, record):
+    if record.info.pop(READING, False) and dbapi_conn is not None and not dbapi_conn.closed:
+        dbapi_conn.autocommit = False
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _no_write_while_reading(conn, _cursor, statement, _parameters, context, _executemany):
+    if conn.info.get(READING) and context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        raise RuntimeError("a GET that writes calls begin_write() first: its reads go without a transaction")
+
+
+def _write_in_a_transaction(conn) -> None:
+    """A GET's connection reading without a transaction (PostgreSQL) gets one for what it writes next."""
+    if conn.info.pop(READING, False):
+        conn.connection.driver_connection.autocommit = False
 
 
 @event.listens_for(Engine, "begin")
@@ -96,7 +130,7 @@ def begin_write() -> None:
     if session.new or session.dirty or session.deleted or session.info.get("flushed"):
         raise RuntimeError("begin_write() after changes in a read transaction would lose them")
     if not session.in_transaction():
-        session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
+        _write_in_a_transaction(session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"}))
     else:
         # The read wrote nothing. On SQLite it ends and BEGIN IMMEDIATE follows on the same connection, sent to the
         # driver (SQLAlchemy goes on as in one transaction; its commit, the pool's check-in and a new checkout cost
@@ -105,6 +139,8 @@ def begin_write() -> None:
         # transaction simply goes on, without a COMMIT's round trip. What was loaded expires as a commit would.
         if session.get_bind().dialect.name == "sqlite":
             _sqlite_send(session.connection().connection.driver_connection, "COMMIT", "BEGIN IMMEDIATE")
+        else:
+            _write_in_a_transaction(session.connection())
         if session.expire_on_commit:
             session.expire_all()
     session.info["write_transaction"] = True

@@ -138,8 +138,9 @@ def ask_code(client, outbox):
 
 @pytest.fixture
 def ctx(app):
-    """An app context for tests that call services directly."""
-    with app.test_request_context():
+    """A request context for tests that call services directly: a POST's, as the services' writes run in (a GET on
+    PostgreSQL reads without a transaction and may write only after begin_write: app/database.py)."""
+    with app.test_request_context(method="POST"):
         yield app
 
 

@@ -431,3 +431,70 @@ def test_the_review_count_is_kept_per_scope_and_follows_each_review(app, client,
         db.session.commit()
     login(organizer)
     assert 'data-review-count="1"' in client.get("/manage/activities").get_data(as_text=True)
+
+
+@pytest.fixture
+def in_a_transaction(app):
+    """Run a request; return, for each statement, the verb and table and whether the driver ran it in a transaction."""
+    with app.app_context():
+        engine = db.engine
+
+    def run(request) -> tuple[object, list[tuple[str, bool]]]:
+        seen = []
+
+        def note(conn, _cursor, statement, *_args):
+            driver = conn.connection.driver_connection
+            inside = driver.in_transaction if engine.dialect.name == "sqlite" else not driver.autocommit
+            seen.append((_what(statement.split()), inside))
+
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            response = request()
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        return response, seen
+
+    return run
+
+
+def test_a_get_reads_without_a_transaction_on_postgresql_and_writes_in_one(app, client, login, community, make_user,
+                                                                          make_activity, in_a_transaction):
+    """psycopg sends BEGIN as a command of its own and the session ends with ROLLBACK: on PostgreSQL a GET reads in
+    autocommit, two round trips fewer (under READ COMMITTED each statement reads what was committed when it
+    began either way). SQLite reads in one transaction, its snapshot. A GET that writes takes a transaction first
+    (begin_write), and its connection goes back to the pool ready for transactions again."""
+    make_activity(community["community"])
+    member = make_user(branch=community["branch"])
+    _notify(app, member)
+    login(member)
+    with app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+    response, reads = in_a_transaction(lambda: client.get("/activities"))
+    assert response.status_code == 200 and reads and all(inside is not postgresql for _what, inside in reads), reads
+    response, seen = in_a_transaction(lambda: client.get("/notifications"))  # marks the message read
+    assert response.status_code == 200
+    assert [inside for what, inside in seen if what == "UPDATE notifications"] == [True], seen
+    response, seen = in_a_transaction(lambda: client.get("/me"))  # the next GET reads as before
+    assert response.status_code == 200 and all(inside is not postgresql for _what, inside in seen), seen
+    if postgresql:
+        with app.app_context():  # outside a GET (a worker, the CLI) transactions as ever
+            assert db.session.connection().connection.driver_connection.autocommit is False
+
+
+def test_a_get_that_writes_without_begin_write_is_refused_on_postgresql(app, community, make_user):
+    from app.database import begin_write
+    from app.models import Org
+
+    make_user(branch=community["branch"])
+    with app.test_request_context("/activities"):
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite reads a GET in a transaction, which can take the write lock")
+        db.session.get(Org, community["branch"].id).name = "改名党支部"
+        with pytest.raises(RuntimeError, match="begin_write"):
+            db.session.flush()
+        db.session.rollback()
+        begin_write()
+        db.session.get(Org, community["branch"].id).name = "改名党支部"
+        db.session.commit()
+    with app.app_context():
+        assert db.session.get(Org, community["branch"].id).name == "改名党支部"

@@ -237,7 +237,7 @@ def _fulfil_wish(app, client, make_user, login, community):
     from app.services import wishes
 
     member = make_user(branch=community["branch"])
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         grid_id = _grid(community)
         worker = make_user(member_type=None)
         db.session.add(RoleGrant(user_id=worker.id, role="grid_worker", org_id=community["community"].id,

@@ -73,7 +73,7 @@ def build_world(app, password_hash, anchor: datetime | None = None) -> World:
     from tests.photos import photo
 
     w = World(anchor=anchor or utcnow().replace(second=0, microsecond=0))
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         district = _org("平城区", "district")
         street = _org("卧虎湾街道", "street", district)
         xiyuan = _org("西苑社区", "community", street)

@@ -31,7 +31,7 @@ def test_signup_services_agree_with_the_model(app, community, make_user):
     class SignupMachine(RuleBasedStateMachine):
         @initialize(capacity=st.one_of(st.none(), st.integers(1, 4)))
         def open_activity(self, capacity):
-            self.ctx = app.test_request_context()
+            self.ctx = app.test_request_context(method="POST")
             self.ctx.push()
             starts = utcnow() + timedelta(days=2)
             activity = Activity(title="模型活动", kind="reading", location="西苑", org_id=community["community"].id,

@@ -299,7 +299,7 @@ def test_two_ticks_and_the_organizers_button_at_once_allocate_exactly_once(app, 
                                                                            make_activity, round_):
     activity = make_activity(community["community"], capacity=10, allocation="lottery",
                              signup_deadline=utcnow() + timedelta(minutes=10))
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         apply_all(activity, [make_user() for _ in range(30)])
     now = utcnow() + timedelta(minutes=11)
     ctx = mp.get_context("fork")

@@ -36,7 +36,7 @@ def _claim_race(uri, wish_id, user_ids, barrier, results):
 
 @pytest.mark.slow
 def test_simultaneous_claims_of_one_wish_make_one_claimer(app, db_uri, community, make_user):
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         grid = Grid(community_id=community["community"].id, name="第一网格")
         db.session.add(grid)
         db.session.commit()
