@@ -379,3 +379,16 @@ def test_case_pages_queries_stay_constant(app, client, login, world, make_user, 
     grows_not(sent, lambda: client.get("/cases"), lambda: _cases(app, world["community"], reporter, 17), "case list")
     grows_not(sent, lambda: client.get(f"/cases/{first}"), lambda: _cases(app, world["community"], reporter, 5),
               "case detail")
+
+
+def test_flask_asks_once_per_handler_whether_it_is_a_coroutine(app, client, monkeypatch):
+    """Flask asks it of every view and handler on every request; the app keeps the answer (app/__init__.py)."""
+    import flask.app
+
+    asked = []
+    real = flask.app.iscoroutinefunction
+    monkeypatch.setattr(flask.app, "iscoroutinefunction", lambda func: asked.append(func) or real(func))
+    assert client.get("/activities").status_code == 200
+    first = len(asked)
+    assert client.get("/activities").status_code == 200
+    assert first > 0 and len(asked) == first, "the second request asks nothing again"
