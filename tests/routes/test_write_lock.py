@@ -264,7 +264,8 @@ def test_the_wait_for_the_write_lock_is_the_databases_time(client, make_user, ma
         response = client.post(f"/activities/{activity.id}/signup", headers=HX)
     assert response.status_code == 200
     db_ms = float(re.search(r"db;dur=([0-9.]+)", response.headers["Server-Timing"]).group(1))
-    assert db_ms >= 300, response.headers["Server-Timing"]
+    # Held 400 ms from just before the request: most of it is the wait (a few ms of the request come first).
+    assert db_ms >= 200, response.headers["Server-Timing"]
 
 
 @pytest.mark.parametrize("action", [_report_case, _fulfil_wish])
