@@ -31,11 +31,13 @@ PAYLOADS = [
     "\\u003cscript\\u003exss'};alert(1);//",
     "<a href=\"javascript:alert('xss')\">x</a>",
     "javascript:alert('xss')",
-    "{{ 91*9091 }}{{ 'xss'|upper }}{% print('xss') %}",
+    "{{ 91*9091 }}~{{ 'xss'|upper }}~{% print('xss') %}",  # 50 characters: a name's most
     "&lt;script&gt;xss&#x3C;b&#62; &amp;",
     "xss\u202e<b>\u200b?\u2028\u2029𝒳",
 ]
-TEMPLATE_RESULTS = (str(91 * 9091), "XSS")
+# What the payload's template syntax would print if evaluated, each with a "~": the signed tokens on a page are
+# base64url and dots, which once happened to hold "XSS" and failed the test with nothing evaluated.
+TEMPLATE_RESULTS = (f"{91 * 9091}~", "XSS~")
 LINK_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "poster"}
 
 
