@@ -15,10 +15,10 @@ import psycopg
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import Pool
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.pool import Pool
 
 from .extensions import db
 from .timing import count_transaction_control
@@ -84,7 +84,8 @@ def _write_in_a_transaction(conn) -> None:
 def _sqlite_on_begin(conn):
     if conn.dialect.name != "sqlite":
         return
-    _sqlite_send(conn.connection.driver_connection, f"BEGIN {conn.get_execution_options().get(BEGIN_OPTION, 'DEFERRED')}")
+    mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+    _sqlite_send(conn.connection.driver_connection, f"BEGIN {mode}")
 
 
 def _sqlite_send(driver: sqlite3.Connection, *statements: str) -> None:

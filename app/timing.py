@@ -53,7 +53,7 @@ def _after_cursor_execute(conn, _cursor, statement, _parameters, _context, _exec
 
 
 def count_transaction_control(started: float) -> None:
-    """Count the time since `started` as the database's, for a BEGIN sent to the driver directly."""
+    """Count the time since `started` as the database's, for BEGIN or COMMIT sent to the driver directly."""
     if (timing := _current()) is not None:
         timing.db += perf_counter() - started
 

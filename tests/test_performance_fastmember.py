@@ -15,6 +15,17 @@ from app.services.notifications import notify
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
 
 
+def _while_listening(engine, listeners: list, request):
+    """Run a request with the engine's (or its pool's) event listeners on; they are removed afterwards."""
+    for name, fn in listeners:
+        event.listen(engine, name, fn)
+    try:
+        return request()
+    finally:
+        for name, fn in listeners:
+            event.remove(engine, name, fn)
+
+
 @pytest.fixture
 def statements(app):
     """Run a request; return its statements and transaction ends ("COMMIT"/"ROLLBACK") in order, on both engines."""
@@ -30,14 +41,7 @@ def statements(app):
 
         listeners = [("before_cursor_execute", note), ("commit", lambda _c: seen.append("COMMIT")),
                      ("rollback", lambda _c: seen.append("ROLLBACK"))]
-        for name, fn in listeners:
-            event.listen(engine, name, fn)
-        try:
-            response = request()
-        finally:
-            for name, fn in listeners:
-                event.remove(engine, name, fn)
-        return response, seen
+        return _while_listening(engine, listeners, request), seen
 
     return run
 
@@ -72,14 +76,7 @@ def sent_to_the_database(app):
         else:
             listeners += [("begin", lambda _c: seen.append("BEGIN")), ("commit", lambda _c: seen.append("COMMIT")),
                           ("rollback", lambda _c: seen.append("ROLLBACK"))]
-        for name, fn in listeners:
-            event.listen(engine, name, fn)
-        try:
-            response = request()
-        finally:
-            for name, fn in listeners:
-                event.remove(engine, name, fn)
-        return response, seen
+        return _while_listening(engine, listeners, request), seen
 
     return run
 
@@ -447,12 +444,7 @@ def in_a_transaction(app):
             inside = driver.in_transaction if engine.dialect.name == "sqlite" else not driver.autocommit
             seen.append((_what(statement.split()), inside))
 
-        event.listen(engine, "before_cursor_execute", note)
-        try:
-            response = request()
-        finally:
-            event.remove(engine, "before_cursor_execute", note)
-        return response, seen
+        return _while_listening(engine, [("before_cursor_execute", note)], request), seen
 
     return run
 
